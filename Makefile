@@ -1,0 +1,37 @@
+# TTM shrinker for Linux 6.12 - project entry points.  See README.md.
+TTMH := tools/ttmh
+
+.PHONY: demo test check bench tree export kunit vm deps clean distclean
+
+demo:
+	@$(TTMH) demo
+
+test:
+	@$(TTMH) test
+
+check:
+	@$(TTMH) check
+
+bench:
+	@$(TTMH) bench
+
+deps:
+	@$(TTMH) deps
+
+tree:
+	@$(TTMH) tree
+
+export:
+	@$(TTMH) export
+
+kunit:
+	@$(TTMH) kunit
+
+vm:
+	@$(TTMH) vm
+
+clean:
+	rm -rf build/out build/logs
+
+distclean:
+	rm -rf build
