@@ -52,7 +52,9 @@ def c_dirs(files):
 def checkpatch(patch):
     r = subprocess.run(['perl', os.path.join(CHECK, 'scripts/checkpatch.pl'),
                         '--strict', '--no-summary', '-q', '--show-types',
-                        patch], cwd=CHECK, capture_output=True, text=True)
+                        patch], cwd=CHECK, capture_output=True, text=True,
+                       env=dict(os.environ, PATH='/usr/bin:' +
+                                os.environ.get('PATH', '')))
     out = (r.stdout + r.stderr).strip()
     return out if (r.returncode or out) else ''
 
