@@ -3,7 +3,7 @@ result() { echo "TTMH-RESULT $*"; }
 demo() { echo "TTMH-DEMO $*"; }
 arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p"; }
 mem_mib() { awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo; }
-oom_kills() { awk '/^oom_kill / {print $2}' /proc/vmstat; }
+oom_kills() { dmesg | grep -c "Out of memory: Killed process"; }
 kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 shrinker_stat() {
 	awk -v k="$1" '$1 == k {print $2}' /sys/kernel/debug/ttm/shrinker 2>/dev/null
