@@ -21,6 +21,12 @@ From its TTMH-BENCH lines this computes, per arm, median, min and max:
 and writes docs/results.json, docs/bench.png (gnuplot) and
 docs/RESULTS.md. The ratios are the figures to compare, not the MiB/s of
 an emulated machine.
+
+Then, unless --no-profile, a profile: the same kernel with
+tools/bench-profile.patch (timers around each step of backing up a page,
+shown in debugfs ttm/shrinker) is built in build/out/x86-profile, with
+the patch applied to build/linux only during that build, and one round
+of the shrink arms runs on it: where the shrinker's time per page goes.
 """
 
 import datetime
@@ -309,6 +315,97 @@ Raw per-arm statistics and the setup line are in `docs/results.json`.
            lost=res['pages_lost'])
 
 
+PROFILE_PATCH = os.path.join(h.ROOT, 'tools', 'bench-profile.patch')
+
+
+def profile_kernel(args):
+    """Build the profiling kernel; build/linux is left as it was."""
+    h.git('apply', '--check', PROFILE_PATCH)
+    h.git('apply', PROFILE_PATCH)
+    args.no_tree = True     # the tree is ready, and now carries the patch
+    try:
+        return h.vm_prepare(args, False, name='x86-profile')
+    finally:
+        h.git('apply', '-R', PROFILE_PATCH)
+
+
+def parse_profile(log):
+    """The 'prof' counters of the last BENCH-INFO ttm/shrinker line."""
+    prof = {}
+    with open(log, errors='replace') as f:
+        for ln in f:
+            if ln.startswith('BENCH-INFO ttm/shrinker:') and ' prof ' in ln:
+                words = ln.split(' prof ', 1)[1].split()
+                prof = {}
+                for k, v in zip(words[0::2], words[1::2]):
+                    if not k.endswith('_ns') and k not in ('pages', 'freed'):
+                        break
+                    prof[k] = int(v)
+    return prof
+
+
+def run_profile(args):
+    bdir, img = profile_kernel(args)
+    log = os.path.join(h.LOGS, 'bench-profile.log')
+    h.say('bench: profile run (tools/bench-profile.patch, one round of the '
+          'shrink arms; log: %s)' % os.path.relpath(log, h.ROOT))
+    timed_out, secs = h.qemu(bdir, img, ['bench'], RAM, SWAP, log, 900,
+                             'ttmh.reps=1 ttmh.bench_mib=%d ttmh.arms=swap'
+                             % args.mib)
+    prof = parse_profile(log)
+    if timed_out or not prof.get('pages'):
+        print(h.tail(log, 30))
+        h.die('bench: the profile run failed (log: %s)' % log)
+    n = prof['pages']
+    out = {
+        'pages': n,
+        'alloc_us_per_page': prof['alloc_ns'] / n / 1e3,
+        'copy_us_per_page': prof['copy_ns'] / n / 1e3,
+        'writeback_us_per_page': prof['writeback_ns'] / n / 1e3,
+        'free_us_per_page': prof['free_ns'] / max(prof['freed'], 1) / 1e3,
+    }
+    out['total_us_per_page'] = sum(out[k] for k in (
+        'alloc_us_per_page', 'copy_us_per_page', 'writeback_us_per_page',
+        'free_us_per_page'))
+    rows, _ = parse(log)
+    pres = compute(rows, [])
+    s = pres['arms'].get('shrink.anon')
+    if s:
+        # All of anonymous swap-out's extra time, per page moved.
+        out['anon_us_per_page'] = 1e6 / (s['median'] * 256)
+    return {k: round(v, 2) if isinstance(v, float) else v
+            for k, v in out.items()}
+
+
+def profile_md(p):
+    if not p:
+        return ''
+    return '''
+## Where the shrinker's time goes (profile)
+
+One round of the shrink arms on the same kernel with
+`tools/bench-profile.patch` (timers around each step of backing up one
+page; `make bench` builds it separately and applies the patch to the
+tree only for that build), {pages} pages backed up:
+
+| step of backing up one page | µs per page |
+|---|---|
+| allocate the shmem page (`shmem_read_folio_gfp()`: allocation, zeroing, page cache, LRU) | {alloc_us_per_page} |
+| copy the content (`copy_highpage()`) | {copy_us_per_page} |
+| start its writeback to swap (`shmem_writepage()` → swap cache, bio) | {writeback_us_per_page} |
+| free the TTM page | {free_us_per_page} |
+| **total, inside the shrinker** | **{total_us_per_page}** |
+| anonymous memory: all of the hog's extra time, per page moved | {anon_us} |
+
+Anonymous reclaim writes the page itself out; the shmem backend first
+needs a second page, fills it, and writes that one, and the page-cache
+copy is freed later by page reclaim once written. The allocation and the
+copy, about half of the cost, are what a backend inserting the TTM pages
+themselves into the swap cache (the RFC's mm part, not in this series)
+would save.
+'''.format(anon_us=p.get('anon_us_per_page', '-'), **p)
+
+
 def main(args):
     bdir, img = h.vm_prepare(args, False)
     log = os.path.join(h.LOGS, 'bench.log')
@@ -328,6 +425,8 @@ def main(args):
         h.die('bench VM: unexpected kernel splats')
     rows, scans = parse(log)
     res = compute(rows, scans)
+    if not args.no_profile:
+        res['profile'] = run_profile(args)
     res['command'] = 'make bench'
     res['date'] = datetime.date.today().isoformat()
     res['vm'] = {'accel': 'tcg', 'ram_mib': RAM, 'swap_mib': SWAP,
@@ -342,6 +441,7 @@ def main(args):
         h.say('bench: gnuplot failed or missing, no plot')
     with open(os.path.join(DOCS, 'RESULTS.md'), 'w') as f:
         f.write(results_md(res, tbl, 'make bench', secs))
+        f.write(profile_md(res.get('profile')))
     h.say('bench: wrote docs/results.json, docs/bench.png, docs/RESULTS.md '
           '(%.0f s in the VM)' % secs)
     bad = [n for n, s, _ in guest if s == 'FAIL']
