@@ -194,8 +194,19 @@ ROWS = [
     ('pressure: hog next to objects', 'pressure_s.bo', 's'),
 ]
 
+PLOT_LABELS = {
+    'shrink.anon': 'shrink\\nanonymous',
+    'shrink.bo': 'shrink\\nobjects',
+    'restore.anon': 'restore\\nanonymous',
+    'restore.bo-fault': 'restore\\nobjects, fault',
+    'restore.bo-validate': 'restore\\nobjects, validate',
+    'populate.shrink0': 'populate\\nopt-in off',
+    'populate.shrink1': 'populate\\nopt-in on',
+}
+
 RATIOS = [
     ('shrink_ratio', 'shrink, objects / anonymous'),
+    ('shrink_gross_ratio', '  same, incl. the hog\'s own faults'),
     ('restore_ratio', 'restore, objects / anonymous (lower path)'),
     ('restore_fault_ratio', '  CPU fault path'),
     ('restore_validate_ratio', '  validate path'),
@@ -237,9 +248,8 @@ def plot(res, png):
         for label, key, unit in ROWS:
             s = res['arms'].get(key)
             if s and unit == 'MiB/s':
-                f.write('"%s" %f %f %f\n' % (label.replace(': ', ':\\n'),
-                                             s['median'], s['min'],
-                                             s['max']))
+                f.write('"%s" %f %f %f\n' % (PLOT_LABELS[key], s['median'],
+                                             s['min'], s['max']))
     script = '''
 set terminal png size 1100,520 font ",10"
 set output "%s"
@@ -249,7 +259,8 @@ set style histogram errorbars gap 1 lw 1
 set style fill solid 0.6 border -1
 set logscale y
 set ylabel "MiB/s (log scale)"
-set xtics font ",8"
+set xtics font ",9"
+set bmargin 5
 set key off
 set grid ytics
 plot "%s" using 2:3:4:xtic(1) lc rgb "#4477aa"
@@ -329,13 +340,14 @@ def profile_kernel(args):
         h.git('apply', '-R', PROFILE_PATCH)
 
 
-def parse_profile(log):
-    """The 'prof' counters of the last BENCH-INFO ttm/shrinker line."""
+def parse_profile(log, tag):
+    """The @tag counters of the last BENCH-INFO ttm/shrinker line."""
     prof = {}
     with open(log, errors='replace') as f:
         for ln in f:
-            if ln.startswith('BENCH-INFO ttm/shrinker:') and ' prof ' in ln:
-                words = ln.split(' prof ', 1)[1].split()
+            sep = ' %s ' % tag
+            if ln.startswith('BENCH-INFO ttm/shrinker:') and sep in ln:
+                words = ln.split(sep, 1)[1].split()
                 prof = {}
                 for k, v in zip(words[0::2], words[1::2]):
                     if not k.endswith('_ns') and k not in ('pages', 'freed'):
@@ -344,7 +356,7 @@ def parse_profile(log):
     return prof
 
 
-def run_profile(args):
+def run_profile(args, res):
     bdir, img = profile_kernel(args)
     log = os.path.join(h.LOGS, 'bench-profile.log')
     h.say('bench: profile run (tools/bench-profile.patch, one round of the '
@@ -352,8 +364,9 @@ def run_profile(args):
     timed_out, secs = h.qemu(bdir, img, ['bench'], RAM, SWAP, log, 900,
                              'ttmh.reps=1 ttmh.bench_mib=%d ttmh.arms=swap'
                              % args.mib)
-    prof = parse_profile(log)
-    if timed_out or not prof.get('pages'):
+    prof = parse_profile(log, 'prof')
+    rprof = parse_profile(log, 'rprof')
+    if timed_out or not prof.get('pages') or not rprof.get('pages'):
         print(h.tail(log, 30))
         h.die('bench: the profile run failed (log: %s)' % log)
     n = prof['pages']
@@ -367,9 +380,17 @@ def run_profile(args):
     out['total_us_per_page'] = sum(out[k] for k in (
         'alloc_us_per_page', 'copy_us_per_page', 'writeback_us_per_page',
         'free_us_per_page'))
-    rows, _ = parse(log)
-    pres = compute(rows, [])
-    s = pres['arms'].get('shrink.anon')
+    n = rprof['pages']
+    for k in ('alloc', 'read', 'copy', 'drop'):
+        out['restore_%s_us_per_page' % k] = rprof['%s_ns' % k] / n / 1e3
+    out['restore_pages'] = n
+    out['restore_total_us_per_page'] = sum(
+        out['restore_%s_us_per_page' % k]
+        for k in ('alloc', 'read', 'copy', 'drop'))
+    s = res['arms'].get('restore.anon')
+    if s:
+        out['anon_restore_us_per_page'] = 1e6 / (s['median'] * 256)
+    s = res['arms'].get('shrink.anon')
     if s:
         # All of anonymous swap-out's extra time, per page moved.
         out['anon_us_per_page'] = 1e6 / (s['median'] * 256)
@@ -395,7 +416,7 @@ tree only for that build), {pages} pages backed up:
 | start its writeback to swap (`shmem_writepage()` → swap cache, bio) | {writeback_us_per_page} |
 | free the TTM page | {free_us_per_page} |
 | **total, inside the shrinker** | **{total_us_per_page}** |
-| anonymous memory: all of the hog's extra time, per page moved | {anon_us} |
+| anonymous memory: all of the hog's extra time, per page moved (median of the main run) | {anon_us} |
 
 Anonymous reclaim writes the page itself out; the shmem backend first
 needs a second page, fills it, and writes that one, and the page-cache
@@ -403,10 +424,55 @@ copy is freed later by page reclaim once written. The allocation and the
 copy, about half of the cost, are what a backend inserting the TTM pages
 themselves into the swap cache (the RFC's mm part, not in this series)
 would save.
-'''.format(anon_us=p.get('anon_us_per_page', '-'), **p)
+
+Restoring, {restore_pages} pages in the same run (the verify of the
+objects' arms):
+
+| step of restoring one page | µs per page |
+|---|---|
+| allocate the TTM page (`ttm_pool_alloc_page()`) | {restore_alloc_us_per_page} |
+| read the shmem copy back (`shmem_read_folio()`, swap-in if written out) | {restore_read_us_per_page} |
+| copy the content | {restore_copy_us_per_page} |
+| drop the copy (`shmem_truncate_range()` of one page) | {restore_drop_us_per_page} |
+| **total, in the restore** | **{restore_total_us_per_page}** |
+| anonymous swap-in: all of the verify's extra time, per page (median of the main run) | {anon_r} |
+
+Anonymous swap-in maps the swapped-in page itself; the restore reads the
+shmem copy (the same swap-in), then allocates a second page, copies,
+and truncates the copy away page by page. The allocation, the copy and
+the per-page truncate are the restore's overhead over anonymous memory.
+'''.format(anon_us=p.get('anon_us_per_page', '-'),
+           anon_r=p.get('anon_restore_us_per_page', '-'), **p)
+
+
+def write_docs(res):
+    tbl = table(res)
+    print(tbl)
+    os.makedirs(DOCS, exist_ok=True)
+    with open(os.path.join(DOCS, 'results.json'), 'w') as f:
+        json.dump(res, f, indent=2, sort_keys=True)
+        f.write('\n')
+    if not plot(res, os.path.join(DOCS, 'bench.png')):
+        h.say('bench: gnuplot failed or missing, no plot')
+    with open(os.path.join(DOCS, 'RESULTS.md'), 'w') as f:
+        f.write(results_md(res, tbl, 'make bench', res.get('vm_seconds', 0)))
+        f.write(profile_md(res.get('profile')))
+    h.say('bench: wrote docs/results.json, docs/bench.png, docs/RESULTS.md '
+          '(%.0f s in the VM)' % res.get('vm_seconds', 0))
 
 
 def main(args):
+    if args.plot_only:
+        with open(os.path.join(DOCS, 'results.json')) as f:
+            return 0 if plot(json.load(f), os.path.join(DOCS,
+                                                         'bench.png')) else 1
+    if args.profile_only:
+        with open(os.path.join(DOCS, 'results.json')) as f:
+            res = json.load(f)
+        h.cmd_tree(args)
+        res['profile'] = run_profile(args, res)
+        write_docs(res)
+        return 0
     bdir, img = h.vm_prepare(args, False)
     log = os.path.join(h.LOGS, 'bench.log')
     cmdline = 'ttmh.reps=%d ttmh.bench_mib=%d' % (args.reps, args.mib)
@@ -426,24 +492,13 @@ def main(args):
     rows, scans = parse(log)
     res = compute(rows, scans)
     if not args.no_profile:
-        res['profile'] = run_profile(args)
+        res['profile'] = run_profile(args, res)
     res['command'] = 'make bench'
     res['date'] = datetime.date.today().isoformat()
     res['vm'] = {'accel': 'tcg', 'ram_mib': RAM, 'swap_mib': SWAP,
                  'swap_device': 'virtio-blk raw image'}
-    tbl = table(res)
-    print(tbl)
-    os.makedirs(DOCS, exist_ok=True)
-    with open(os.path.join(DOCS, 'results.json'), 'w') as f:
-        json.dump(res, f, indent=2, sort_keys=True)
-        f.write('\n')
-    if not plot(res, os.path.join(DOCS, 'bench.png')):
-        h.say('bench: gnuplot failed or missing, no plot')
-    with open(os.path.join(DOCS, 'RESULTS.md'), 'w') as f:
-        f.write(results_md(res, tbl, 'make bench', secs))
-        f.write(profile_md(res.get('profile')))
-    h.say('bench: wrote docs/results.json, docs/bench.png, docs/RESULTS.md '
-          '(%.0f s in the VM)' % secs)
+    res['vm_seconds'] = round(secs)
+    write_docs(res)
     bad = [n for n, s, _ in guest if s == 'FAIL']
     if bad or res['pages_lost']:
         h.die('bench: arms failed or lost data: %s' % ', '.join(bad))
