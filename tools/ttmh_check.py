@@ -17,19 +17,10 @@ Reports which patch fails what, and exits non-zero if any does.
 import os
 import re
 import subprocess
-import sys
 
-import importlib.machinery
-import importlib.util
+import ttmh_load
 
-_here = os.path.dirname(os.path.abspath(__file__))
-_loader = importlib.machinery.SourceFileLoader('ttmh', os.path.join(_here,
-                                                                    'ttmh'))
-_spec = importlib.util.spec_from_loader('ttmh', _loader)
-h = sys.modules.get('__main__')
-if h is None or not hasattr(h, 'cmd_tree'):
-    h = importlib.util.module_from_spec(_spec)
-    _loader.exec_module(h)
+h = ttmh_load.harness()
 
 CHECK = h.TREE
 
