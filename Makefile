@@ -1,7 +1,7 @@
 # TTM shrinker for Linux 6.12 - project entry points.  See README.md.
 TTMH := tools/ttmh
 
-.PHONY: demo test check bench tree export kunit vm deps clean distclean
+.PHONY: demo test check bench tree export kunit vm deps selftest clean distclean
 
 demo:
 	@$(TTMH) demo
@@ -29,6 +29,9 @@ kunit:
 
 vm:
 	@$(TTMH) vm
+
+selftest:
+	@$(TTMH) selftest
 
 clean:
 	rm -rf build/out build/logs

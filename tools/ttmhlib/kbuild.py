@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Kernel configs and builds: the x86_64 VM kernels and the UML KUnit
+config, out of tree under build/out/<variant>, with ccache."""
+
+import hashlib
+import os
+import re
+import shutil
+
+from . import proc, settings
+
+# name: config fragments on top of tinyconfig
+VARIANTS = {
+    'x86': ['vm.config'],
+    'x86-debug': ['vm.config', 'vm-debug.config'],
+}
+
+
+def variant_of(debug):
+    return 'x86-debug' if debug else 'x86'
+
+
+def jobs():
+    return '-j%d' % (os.cpu_count() or 2)
+
+
+def make_cmd(bdir, arch='x86_64', extra=()):
+    return ['make', '-C', settings.TREE, 'O=' + bdir, 'ARCH=' + arch,
+            'CC=ccache gcc', jobs()] + list(extra)
+
+
+def read_config(dotconfig):
+    have = {}
+    with open(dotconfig) as f:
+        for line in f:
+            m = re.match(r'(CONFIG_\w+)=(.*)', line)
+            if m:
+                have[m.group(1)] = m.group(2)
+            m = re.match(r'# (CONFIG_\w+) is not set', line)
+            if m:
+                have[m.group(1)] = 'n'
+    return have
+
+
+def check_config(dotconfig, frags):
+    """Every CONFIG_ line of the fragments must survive olddefconfig."""
+    have = read_config(dotconfig)
+    bad = []
+    for fr in frags:
+        with open(fr) as f:
+            for line in f:
+                m = re.match(r'(CONFIG_\w+)=(.*)', line.strip())
+                if m and have.get(m.group(1), 'n') != m.group(2):
+                    bad.append('%s=%s (got %s)' % (
+                        m.group(1), m.group(2), have.get(m.group(1), 'n')))
+    if bad:
+        proc.die('config fragment not honoured: ' + ', '.join(bad))
+
+
+def configure(name, frags, extra_make=()):
+    """tinyconfig + fragments in build/out/<name>, redone when they change."""
+    bdir = os.path.join(settings.OUT, name)
+    os.makedirs(bdir, exist_ok=True)
+    env = proc.ccache_env()
+    h = hashlib.sha256()
+    for fr in frags:
+        with open(fr, 'rb') as f:
+            h.update(f.read())
+    cfg_id = h.hexdigest()
+    stamp = os.path.join(bdir, '.ttmh-config')
+    if os.path.exists(stamp) and open(stamp).read() == cfg_id:
+        return bdir
+    make = make_cmd(bdir, extra=extra_make)
+    log = os.path.join(settings.LOGS, 'config-%s.log' % name)
+    proc.run(make + ['tinyconfig'], log=log, env=env,
+             stage='%s: tinyconfig' % name)
+    proc.run(['bash', os.path.join(settings.TREE,
+                                   'scripts/kconfig/merge_config.sh'),
+              '-m', '-O', bdir, os.path.join(bdir, '.config')] + frags,
+             cwd=settings.TREE, log=log + '.merge', env=env,
+             stage='%s: merge fragments' % name)
+    proc.run(make + ['olddefconfig'], log=log + '.olddef', env=env,
+             stage='%s: olddefconfig' % name)
+    check_config(os.path.join(bdir, '.config'), frags)
+    with open(stamp, 'w') as f:
+        f.write(cfg_id)
+    return bdir
+
+
+def vm_kernel(debug, name=None):
+    """Build the VM kernel and its modules; return the build dir."""
+    variant = variant_of(debug)
+    name = name or variant
+    frags = [os.path.join(settings.CONFIG, f) for f in VARIANTS[variant]]
+    bdir = configure(name, frags)
+    env = proc.ccache_env()
+    make = make_cmd(bdir)
+    log = os.path.join(settings.LOGS, 'build-%s.log' % name)
+    proc.run(make + ['bzImage', 'modules'], log=log, env=env,
+             stage='%s: build kernel' % name)
+    mods = os.path.join(bdir, 'modroot')
+    shutil.rmtree(mods, ignore_errors=True)
+    proc.run(make + ['INSTALL_MOD_PATH=' + mods, 'INSTALL_MOD_STRIP=1',
+                     'modules_install'], log=log + '.modinst', env=env,
+             stage='%s: modules_install' % name)
+    return bdir
+
+
+def kunitconfig():
+    """The TTM .kunitconfig plus the project's debug options."""
+    src = os.path.join(settings.TREE, 'drivers/gpu/drm/ttm/tests/.kunitconfig')
+    dst = os.path.join(settings.OUT, 'uml.kunitconfig')
+    os.makedirs(settings.OUT, exist_ok=True)
+    with open(src) as f:
+        text = f.read() + '\n'
+    with open(os.path.join(settings.CONFIG, 'kunit-debug.config')) as f:
+        text += f.read()
+    if not os.path.exists(dst) or open(dst).read() != text:
+        with open(dst, 'w') as f:
+            f.write(text)
+    return dst
+
+
+def ttm_test_modules():
+    """The TTM KUnit modules the tree builds (from the tests' Makefile)."""
+    path = os.path.join(settings.TREE, 'drivers/gpu/drm/ttm/tests/Makefile')
+    mods = []
+    with open(path) as f:
+        text = f.read().replace('\\\n', ' ')
+    for m in re.finditer(r'obj-\$\(CONFIG_DRM_TTM_KUNIT_TEST\)\s*[+:]?=([^\n]*)',
+                         text):
+        mods += [w[:-2] for w in m.group(1).split() if w.endswith('_test.o')]
+    return mods
