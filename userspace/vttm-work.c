@@ -16,6 +16,13 @@
  * frees objects and prints "VTTM-WORK churn ... mib_s=X"; --reverify
  * verifies a second time, all resident, and prints "VTTM-WORK reverify".
  *
+ * --compressible writes the pattern only to the first 1 KiB of each 4 KiB
+ * page and zeroes the rest (content still unique per page, and all 4096
+ * bytes are verified, the zeroes too): zram swap can then take the pages
+ * in a quarter of the memory. --free-verified frees each object (or
+ * anonymous area) as soon as it is verified, so that restoring the next
+ * one need not push another out (not with --reverify).
+ *
  * SIGUSR2 is caught without SA_RESTART, so that it interrupts ioctls and
  * faults in progress: they are retried, and nothing may be lost.
  *
@@ -39,6 +46,18 @@ struct bo {
 static volatile sig_atomic_t go, signals;
 static unsigned long eintr, enomem;
 static int retry_nomem;
+
+/* --compressible: pattern words only in the first 1 KiB of each page. */
+#define COMPRESSIBLE_WORDS 256
+static int compressible;
+
+/* The expected word @w of page @page: pattern, or zero with --compressible. */
+static uint32_t expected(uint64_t page, uint32_t w, uint32_t seed)
+{
+	if (compressible && w >= COMPRESSIBLE_WORDS)
+		return 0;
+	return pattern(page, w, seed);
+}
 
 static void on_usr1(int sig)
 {
@@ -81,7 +100,7 @@ static void bo_fill(int fd, struct bo *bo, uint64_t first_page, uint32_t seed)
 	uint64_t words = bo->size / 4, i;
 
 	for (i = 0; i < words; i++)
-		v[i] = pattern(first_page + i / 1024, i % 1024, seed);
+		v[i] = expected(first_page + i / 1024, i % 1024, seed);
 	bo_unmap(bo, v);
 }
 
@@ -98,7 +117,7 @@ static uint64_t bo_check(int fd, struct bo *bo, uint64_t first_page,
 
 		for (w = 0; good && w < 1024; w++)
 			good = v[p * 1024 + w] ==
-				(zero ? 0 : pattern(first_page + p, w, seed));
+				(zero ? 0 : expected(first_page + p, w, seed));
 		ok += good;
 	}
 	bo_unmap(bo, v);
@@ -123,6 +142,19 @@ static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 		fprintf(stderr, "%s: %s\n", what, strerror(errno));
 		exit(2);
 	}
+}
+
+/* --free-verified: free @bo, verified and no longer needed. */
+static void bo_free(int fd, struct bo *bo)
+{
+	struct drm_gem_close cl = { .handle = bo->handle };
+
+	if (bo->anon) {
+		munmap(bo->anon, bo->size);
+		bo->anon = NULL;
+		return;
+	}
+	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl, "gem close");
 }
 
 /* A "GPU use" of @bo, which restores its content: returns its seconds. */
@@ -177,12 +209,14 @@ int main(int argc, char **argv)
 		{ "anon", no_argument, NULL, 'a' },
 		{ "churn", no_argument, NULL, 'c' },
 		{ "reverify", no_argument, NULL, 'R' },
+		{ "compressible", no_argument, NULL, 'C' },
+		{ "free-verified", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int count = 4, purgeable = 0, pin = 0, i;
 	uint64_t size_mib = 16, pages = 0, intact = 0, zeroed = 0;
 	int hold = 0, gpu_use = 0, stats = 0, verbose = 0, opt, fd = -1;
-	int anon = 0, do_churn = 0, reverify = 0;
+	int anon = 0, do_churn = 0, reverify = 0, free_verified = 0;
 	double restore_s = 0;
 	unsigned int purged_bos = 0;
 	uint32_t seed = 1;
@@ -190,7 +224,7 @@ int main(int argc, char **argv)
 	struct bo *bos;
 	double t;
 
-	while ((opt = getopt_long(argc, argv, "n:s:S:p:P:hgtvracR", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:s:S:p:P:hgtvracRCF", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 's': size_mib = strtoull(optarg, NULL, 0); break;
@@ -205,10 +239,16 @@ int main(int argc, char **argv)
 		case 'a': anon = 1; break;
 		case 'c': do_churn = 1; break;
 		case 'R': reverify = 1; break;
+		case 'C': compressible = 1; break;
+		case 'F': free_verified = 1; break;
 		default:
-			fprintf(stderr, "usage: vttm-work [--count N] [--size-mib M] [--seed S] [--purgeable K] [--pin K] [--hold] [--gpu-use] [--stats] [--verbose] [--retry-nomem] [--anon] [--churn] [--reverify]\n");
+			fprintf(stderr, "usage: vttm-work [--count N] [--size-mib M] [--seed S] [--purgeable K] [--pin K] [--hold] [--gpu-use] [--stats] [--verbose] [--retry-nomem] [--anon] [--churn] [--reverify] [--compressible] [--free-verified]\n");
 			return 2;
 		}
+	}
+	if (reverify && free_verified) {
+		fprintf(stderr, "vttm-work: --reverify needs the objects: not with --free-verified\n");
+		return 2;
 	}
 
 	sa.sa_handler = on_usr2;	/* no SA_RESTART */
@@ -299,11 +339,15 @@ int main(int argc, char **argv)
 				zeroed += z;
 				pages += n;
 				intact += z;
+				if (free_verified)
+					bo_free(fd, &bos[i]);
 				continue;
 			}
 		}
 		pages += n;
 		intact += bo_check(fd, &bos[i], (uint64_t)i << 32, seed, 0);
+		if (free_verified)
+			bo_free(fd, &bos[i]);
 	}
 	printf("VTTM-WORK verify pages=%llu intact=%llu purged_bos=%u zeroed_ok=%llu verify_s=%.3f restore_s=%.3f signals=%d eintr=%lu enomem=%lu\n",
 	       (unsigned long long)pages, (unsigned long long)intact,

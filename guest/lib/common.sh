@@ -1,58 +1,210 @@
-# Helpers for the guest scenario scripts (busybox sh).
-result() { echo "TTMH-RESULT $*"; }
-demo() { echo "TTMH-DEMO $*"; }
-arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p"; }
-mem_mib() { awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo; }
-oom_kills() { dmesg | grep -c "Out of memory: Killed process"; }
+# shellcheck shell=sh
+# Helpers of the guest init and tests (busybox sh). Sourcing this file only
+# defines functions, and opens fd 3 on stdout if it is not open (a test run
+# by hand, without init).
+#
+# The channel: results go to fd 3, which guest/init opens on /dev/ttyS1, a
+# serial port that qemu writes to a file of its own, away from the console
+# (ttyS0, shared with printk, which can garble lines). Every line written
+# there is "<uptime> <KIND> <rest...>" (chan), <uptime> being the first
+# field of /proc/uptime. Kinds written by the tests:
+#   TTMH-RESULT <name> PASS|FAIL|SKIP [detail...]    (result)
+#   TTMH-DEMO ..., TTMH-REPORT ..., TTMH-BENCH ...   (demo, tests/report, tests/bench)
+#   TTMH-KTAP-MODULE <module>, TTMH-KTAP-BEGIN <suite>, raw KTAP lines,
+#   TTMH-KTAP-END <suite>                            (tests/ttm-kunit)
+# guest/init adds TTMH-CLOCK, TTMH-CPUS, TTMH-SWAP, TTMH-BEGIN, TTMH-END
+# and TTMH-DONE. Everything else a test prints goes to the console.
+#
+# Functions that compute a value print it (x=$(f)); those with a ( ) body
+# run in a subshell and leave no variables behind. The holder and hog
+# helpers set documented variables instead (their processes must stay
+# children of the calling shell).
+
+if ! (exec 2>/dev/null; : >&3); then
+	exec 3>&1
+fi
+
+# chan KIND REST...: one line "<uptime> KIND REST..." on the channel, in a
+# single write.
+chan() (
+	read -r up _ < /proc/uptime
+	echo "$up $*" >&3
+)
+
+# result NAME PASS|FAIL|SKIP [DETAIL...]: a test result.
+result() { chan TTMH-RESULT "$@"; }
+
+# demo WORDS...: a line for the "make demo" summary.
+demo() { chan TTMH-DEMO "$@"; }
+
+# arg NAME [DEFAULT]: the value of NAME= on the kernel command line (the
+# last one wins), else DEFAULT.
+arg() (
+	set -f
+	v=${2-}
+	read -r line < /proc/cmdline
+	for w in $line; do
+		case $w in "$1="*) v=${w#*=} ;; esac
+	done
+	echo "$v"
+)
+
+# mode: "shrinker" with ttmh.shrink=1 (the default), "legacy" (the 6.12
+# path, the virtual driver not opted in) otherwise; the suffix of the
+# scenario result names.
+mode() {
+	if [ "$(arg ttmh.shrink 1)" = 1 ]; then echo shrinker; else echo legacy; fi
+}
+
+# swapdev: ttmh.swapdev=, the kind of swap device: disk (the default,
+# /dev/vda) or zram (/dev/zram0).
+swapdev() { arg ttmh.swapdev disk; }
+
+# profile: ttmh.profile=: "full" (the default) or "debug" (a KASAN +
+# lockdep + kmemleak kernel under TCG: pages go to swap at ~1 MiB/s).
+profile() {
+	if [ "$(arg ttmh.profile full)" = debug ]; then echo debug; else echo full; fi
+}
+
+mem_mib() { awk '$1 == "MemTotal:" {print int($2 / 1024)}' /proc/meminfo; }
+mem_avail_mib() { awk '$1 == "MemAvailable:" {print int($2 / 1024)}' /proc/meminfo; }
+swap_free_mib() { awk '$1 == "SwapFree:" {print int($2 / 1024)}' /proc/meminfo; }
+# The swap size, rounded up (the swap header takes a page).
+swap_total_mib() { awk '$1 == "SwapTotal:" {print int(($2 + 1023) / 1024)}' /proc/meminfo; }
+
+# oom_kills: OOM kills since boot (the kernel's counter, not dmesg, which
+# can wrap).
+oom_kills() { awk '$1 == "oom_kill" {print $2}' /proc/vmstat; }
+
+# kv KEY LINE: the value of KEY=value in LINE.
 kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# shrinker_stat KEY: a counter of debugfs ttm/shrinker (empty on a kernel
+# without the shrinker).
 shrinker_stat() {
 	awk -v k="$1" '$1 == k {print $2}' /sys/kernel/debug/ttm/shrinker 2>/dev/null
 }
 
-SHRINK=$(arg ttmh.shrink)
-[ -n "$SHRINK" ] || SHRINK=1
-MODE=shrinker
-[ "$SHRINK" = 1 ] || MODE=legacy
+# sized WHAT ARG: the sizes of the scenarios, for this profile, in MiB
+# (calls for "calls"); the one place that sizes them. The full profile
+# sizes as each scenario describes. The debug profile keeps what one
+# scenario pushes to swap to about 48 MiB (under a minute each way),
+# the whole debug run (overcommit, pressure-mlock, stop, interrupt,
+# inject, fuzz; 320 MiB RAM) to about 8 minutes.
+#   sized overcommit PCT  the objects of scenario 1: PCT% of RAM; debug:
+#                         MemAvailable + 48 MiB * PCT / 200 (the workers
+#                         free each object once verified: see
+#                         scn-overcommit)
+#   sized idle PCT        idle objects that a hog pushes out: PCT% of RAM;
+#                         debug: the same, at most MemAvailable / 2, at
+#                         least 80 MiB; a multiple of 8 MiB
+#   sized object MIB      one object of MIB; debug: MIB / 6, a multiple
+#                         of 8 MiB, at least 8
+#   sized hog PCT MIB     a hog that pushes out MIB of idle objects: PCT%
+#                         of RAM; debug: MemAvailable now + MIB (at most
+#                         48): that much must go to swap
+#   sized calls N         calls per fuzz seed: N; debug: N / 32
+sized() (
+	p=$(profile)
+	case "$p:$1" in
+	full:overcommit | full:idle | full:hog)
+		echo $(($2 * $(mem_mib) / 100)) ;;
+	full:object | full:calls)
+		echo "$2" ;;
+	debug:overcommit)
+		echo $(($(mem_avail_mib) + 48 * $2 / 200)) ;;
+	debug:idle)
+		n=$(($2 * $(mem_mib) / 100))
+		half=$(($(mem_avail_mib) / 2))
+		[ "$n" -le "$half" ] || n=$half
+		[ "$n" -ge 80 ] || n=80
+		echo $((n / 8 * 8)) ;;
+	debug:object)
+		n=$(($2 / 6 / 8 * 8))
+		[ "$n" -ge 8 ] || n=8
+		echo "$n" ;;
+	debug:hog)
+		push=$3
+		[ "$push" -le 48 ] || push=48
+		echo $(($(mem_avail_mib) + push)) ;;
+	debug:calls)
+		echo $(($2 / 32)) ;;
+	*)
+		echo "sized: unknown size $1" >&2
+		exit 1 ;;
+	esac
+)
 
+# load_vttm: load the virtual driver, opted in to the shrinker or not
+# (ttmh.shrink); without it the test cannot run: FAIL and exit 1.
 load_vttm() {
 	lsmod | grep -q '^vttm ' && return 0
-	modprobe vttm shrink="$SHRINK" || { result "modprobe.vttm" FAIL; exit 1; }
+	if ! modprobe vttm shrink="$(arg ttmh.shrink 1)"; then
+		result modprobe.vttm FAIL "modprobe vttm failed"
+		exit 1
+	fi
 	# The ttm/shrinker file only exists on kernels with the shrinker.
 	return 0
 }
 
-mem_avail_mib() { awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo; }
-swap_free_mib() { awk '/SwapFree/ {print int($2 / 1024)}' /proc/meminfo; }
+# abort NAME DETAIL: the test cannot go on: NAME fails with DETAIL, exit 1.
+abort() {
+	result "$1" FAIL "$2"
+	exit 1
+}
+
+# work_opts: the vttm-work options that this VM needs, printed: the one
+# place that decides them. With ttmh.swapdev=zram, --compressible (zram
+# cannot free memory for incompressible PRNG pages).
+work_opts() {
+	if [ "$(swapdev)" = zram ]; then echo --compressible; fi
+}
+
+# vttm_work ARGS...: vttm-work with work_opts.
+vttm_work() {
+	# shellcheck disable=SC2046 # work_opts prints whole options
+	vttm-work $(work_opts) "$@"
+}
 
 # start_holder OUT ARGS...: run "vttm-work ARGS --hold" in the background,
 # output to OUT, and wait until its objects are created and filled.
-# Sets $holder to its pid.
+# Sets: holder, its pid. Returns 1 if it died before.
 start_holder() {
 	out=$1
 	shift
-	vttm-work "$@" --hold > "$out" 2>&1 &
+	# Empty OUT first: a "ready" left there by an earlier holder must not
+	# count (truncating is the job's, which may not have run yet).
+	: > "$out"
+	# vttm-work itself is the background job: it gets the signals.
+	# shellcheck disable=SC2046 # work_opts prints whole options
+	vttm-work $(work_opts) "$@" --hold > "$out" 2>&1 &
 	holder=$!
 	while ! grep -q "^VTTM-WORK ready" "$out"; do
-		kill -0 $holder 2>/dev/null || return 1
+		kill -0 "$holder" 2>/dev/null || return 1
 		sleep 1
 	done
 }
 
-# finish_holder OUT: let the holder verify; sets $holdrc, $pages,
-# $intact and $purged from its verify line.
+# finish_holder OUT [PID]: let the holder PID (default $holder) verify,
+# wait for it and copy OUT to the console. Sets: holdrc (its exit status,
+# 137 if killed), vline (its "VTTM-WORK verify" line), pages, intact and
+# purged (purged_bos) from that line; empty if it died before.
+# shellcheck disable=SC2034 # the documented output variables
 finish_holder() {
-	kill -USR1 $holder 2>/dev/null
-	wait $holder
+	kill -USR1 "${2:-$holder}" 2>/dev/null
+	wait "${2:-$holder}"
 	holdrc=$?
 	cat "$1"
-	v=$(grep "^VTTM-WORK verify" "$1")
-	pages=$(kv pages "$v")
-	intact=$(kv intact "$v")
-	purged=$(kv purged_bos "$v")
+	vline=$(grep "^VTTM-WORK verify" "$1")
+	pages=$(kv pages "$vline")
+	intact=$(kv intact "$vline")
+	purged=$(kv purged_bos "$vline")
 }
 
-# run_hog MIB [hog options]: run the hog; sets $hogst (completed,
-# oom-killed or failed) and $hogs (its seconds).
+# run_hog MIB [hog options]: run the hog, its output to the console. Sets:
+# hogst (completed, oom-killed or failed), hogs (its seconds, empty unless
+# completed).
+# shellcheck disable=SC2034 # the documented output variables
 run_hog() {
 	hogout=$(hog --mib "$@" 2>&1)
 	hogrc=$?
@@ -65,31 +217,59 @@ run_hog() {
 	hogs=$(echo "$hogout" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
 }
 
-# all_intact: the holder exited 0 and every page it checked was intact.
-all_intact() {
-	[ "$holdrc" = 0 ] && [ -n "$pages" ] && [ "$pages" -gt 0 ] &&
-		[ "$intact" = "$pages" ]
+# pages_intact PAGES INTACT: a verify line counted pages, all intact.
+pages_intact() { [ "${1:-0}" -gt 0 ] && [ "$2" = "$1" ]; }
+
+# all_intact: the same for the holder's verify line (finish_holder).
+all_intact() { pages_intact "$pages" "$intact"; }
+
+# need WHY TEXT COMMAND...: print WHY, the failed conditions so far, with
+# TEXT added if COMMAND fails. A scenario collects its failed conditions:
+#   why=$(need "$why" "hog=$hogst (want completed)" [ "$hogst" = completed ])
+need() (
+	why=$1
+	text=$2
+	shift 2
+	if "$@"; then echo "$why"; else echo "${why:+$why, }$text"; fi
+)
+
+# need_holder WHY: WHY with the holder's failed conditions (finish_holder):
+# it exited 0 and every page it verified is intact.
+need_holder() {
+	need "$(need "$1" "holder_rc=$holdrc (want 0)" [ "$holdrc" = 0 ])" \
+		"intact=${intact:-0}/${pages:-0} (want all)" all_intact
+}
+
+# verdict NAME WHY DETAIL: PASS with DETAIL if no condition failed (WHY
+# empty), else FAIL with the failed conditions first: "WHY; DETAIL".
+verdict() {
+	if [ -z "$2" ]; then
+		result "$1" PASS "$3"
+	else
+		result "$1" FAIL "$2; $3"
+	fi
 }
 
 # inject NAME PROBABILITY TIMES: arm a TTM fault injection point.
-inject() {
+inject() (
 	d=/sys/kernel/debug/ttm/$1
-	[ -d "$d" ] || return 1
-	echo 0 > $d/verbose
-	echo 1 > $d/interval
-	echo "$2" > $d/probability
-	echo "$3" > $d/times
-}
+	[ -d "$d" ] || exit 1
+	echo 0 > "$d/verbose"
+	echo 1 > "$d/interval"
+	echo "$2" > "$d/probability"
+	echo "$3" > "$d/times"
+)
 
 # injected NAME TIMES: how often the point fired since inject; disarms it.
-injected() {
+injected() (
 	d=/sys/kernel/debug/ttm/$1
-	left=$(cat $d/times)
-	echo 0 > $d/probability
+	left=$(cat "$d/times")
+	echo 0 > "$d/probability"
 	echo $(($2 - left))
-}
+)
 
-# trace_on / trace_count EVENT [FIELD=VALUE]: count TTM trace events.
+# trace_on / trace_off / trace_count EVENT [TEXT]: count TTM trace events
+# (with TEXT in the line).
 trace_on() {
 	echo > /sys/kernel/tracing/trace
 	echo 16384 > /sys/kernel/tracing/buffer_size_kb

@@ -1,43 +1,58 @@
+# shellcheck shell=sh
 # Scenario 2 (sourced by scn-pressure-mlock and scn-pressure-swap, with
-# MLOCK set): buffer objects of ~45% of RAM sit idle in a live process
-# while a hog needs ~80% of RAM as a working set it keeps touching.
-# With MLOCK=1 the hog's memory is mlock()ed: with the shrinker it must
-# complete with no OOM kill and the objects verify; on the 6.12 path it
-# cannot get its memory. With MLOCK=0 the hog can swap, and its time is
-# what the two paths are compared on. The legacy outcome is recorded.
+# MLOCK=1 or 0): buffer objects of ~45% of RAM sit idle in a live process
+# while a hog needs ~80% of RAM as a working set it keeps touching (sizes:
+# sized idle / sized hog in common.sh). Every arm asserts its outcome:
+#  - shrinker, both: the hog completes, no OOM kill, the objects verify.
+#  - legacy (6.12 path, ttmh.shrink=0), MLOCK=1: the objects' pages cannot
+#    be taken back, so the mlocked hog cannot get its memory and is
+#    OOM-killed; no page the holder verifies is lost (or the holder is
+#    killed too, which the detail says).
+#  - legacy, MLOCK=0: the hog swaps itself and completes; the objects
+#    verify. Its time is what the two paths are compared on.
+# Result: scn-pressure-mlock.<mode> / scn-pressure-swap.<mode>.
+# shellcheck source=guest/lib/common.sh
 . /guest/lib/common.sh
 load_vttm
-mem=$(mem_mib)
-size=8
-count=$((mem * 45 / 100 / size))
-hog=$((mem * 80 / 100))
-if [ "$MLOCK" = 1 ]; then
+MODE=$(mode)
+if [ "${MLOCK:-0}" = 1 ]; then
 	name=pressure-mlock
-	lockopt=--mlock
 else
 	name=pressure-swap
-	lockopt=
 fi
-
-start_holder /tmp/holder.out --count $count --size-mib $size --seed 22
+size=8
+bo=$(sized idle "$(arg ttmh.bo_pct)")
+count=$((bo / size))
+start_holder /tmp/holder.out --count "$count" --size-mib $size --seed 22 ||
+	abort "scn-$name.$MODE" "the holder died before its objects were ready"
+hog=$(sized hog "$(arg ttmh.hog_pct)" "$bo")
 oom0=$(oom_kills)
-run_hog $hog --passes 2 $lockopt
+if [ "${MLOCK:-0}" = 1 ]; then
+	run_hog "$hog" --passes 2 --mlock
+else
+	run_hog "$hog" --passes 2
+fi
 finish_holder /tmp/holder.out
-oom=$(( $(oom_kills) - oom0 ))
+oom=$(($(oom_kills) - oom0))
 demo "$name.$MODE bo_mib=$((count * size)) hog_mib=$hog hog=$hogst hog_s=${hogs:-none}" \
 	"oom_kills=$oom intact=${intact:-0}/${pages:-0} holder_rc=$holdrc" \
 	"backed_up=$(shrinker_stat backed_up_pages) restored=$(shrinker_stat restored_pages)" \
 	"purged=$(shrinker_stat purged_pages)"
-if [ "$MODE" = legacy ]; then
-	# The 6.12 baseline: record the outcome, whatever it is; but objects
-	# that are verified must be intact.
-	if [ "$holdrc" = 137 ] || all_intact; then
-		result "scn-$name.legacy" PASS "recorded: hog=$hogst hog_s=${hogs:-none} oom_kills=$oom"
+detail="bo_mib=$((count * size)) hog_mib=$hog hog=$hogst hog_s=${hogs:-none} oom_kills=$oom intact=${intact:-0}/${pages:-0} holder_rc=$holdrc"
+why=
+if [ "$MODE" = legacy ] && [ "${MLOCK:-0}" = 1 ]; then
+	why=$(need "$why" "hog=$hogst (want oom-killed)" [ "$hogst" = oom-killed ])
+	if [ "$holdrc" = 137 ]; then
+		detail="$detail; the holder was OOM-killed too: nothing to verify"
 	else
-		result "scn-$name.legacy" FAIL "intact=$intact/$pages holder_rc=$holdrc"
+		why=$(need_holder "$why")
 	fi
-elif [ "$hogst" = completed ] && [ "$oom" = 0 ] && all_intact; then
-	result "scn-$name.shrinker" PASS "hog=$hogst hog_s=$hogs oom_kills=0 intact=$intact/$pages"
 else
-	result "scn-$name.shrinker" FAIL "hog=$hogst oom_kills=$oom intact=$intact/$pages holder_rc=$holdrc"
+	why=$(need "$why" "hog=$hogst (want completed)" [ "$hogst" = completed ])
+	if [ "$MODE" = shrinker ]; then
+		why=$(need "$why" "oom_kills=$oom (want 0)" [ "$oom" = 0 ])
+	fi
+	why=$(need_holder "$why")
 fi
+verdict "scn-$name.$MODE" "$why" "$detail"
+exit 0

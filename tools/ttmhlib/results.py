@@ -56,7 +56,8 @@ class Run:
         """Print the run's failures, problems and counts."""
         for c in self.cases:
             if c.status == 'FAIL':
-                print('  FAIL %s: %s' % (c.name, c.detail))
+                print('  FAIL %s: %s (log: %s)' % (c.name, c.detail,
+                                                  self.log))
         for p in self.problems:
             print('  PROBLEM %s: %s (log: %s)' % (self.name, p, self.log))
         p, f, s = self.counts()

@@ -40,6 +40,10 @@ class VmRun:
             'ttmh.swapdev=%s' % self.swapdev,
             'ttmh.shrink=%d' % self.shrink,
             'ttmh.profile=%s' % self.profile,
+            # The numbers the guest shares with the host's reports.
+            'ttmh.pages_per_mib=%d' % settings.PAGES_PER_MIB,
+            'ttmh.bo_pct=%d' % settings.PRESSURE_BO_PCT,
+            'ttmh.hog_pct=%d' % settings.PRESSURE_HOG_PCT,
             self.cmdline]))
 
 
