@@ -14,6 +14,16 @@ class _Collect(unittest.TextTestResult):
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
         self.passed = []
+        self.seconds = {}
+        self.t = 0.0
+
+    def startTest(self, test):
+        self.t = time.time()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        self.seconds[test.id()] = round(time.time() - self.t, 3)
+        super().stopTest(test)
 
     def addSuccess(self, test):
         super().addSuccess(test)
@@ -35,13 +45,16 @@ def run_selftests(pattern='test_*.py'):
     def name(test):
         return 'harness.' + test.id().replace('tests.', '', 1)
     for test in res.passed:
-        rec.cases.append(results.Case(name(test), 'PASS'))
+        rec.cases.append(results.Case(name(test), 'PASS',
+                                      res.seconds.get(test.id())))
     for test, tb in res.failures + res.errors:
-        rec.cases.append(results.Case(name(test), 'FAIL', None,
+        rec.cases.append(results.Case(name(test), 'FAIL',
+                                      res.seconds.get(test.id()),
                                       tb.strip().splitlines()[-1][:300]))
         print(tb)
     for test, why in res.skipped:
-        rec.cases.append(results.Case(name(test), 'SKIP', None, why))
+        rec.cases.append(results.Case(name(test), 'SKIP',
+                                      res.seconds.get(test.id()), why))
     if res.testsRun == 0:
         rec.fail('no harness unit tests found in %s' % settings.SELFTESTS)
     return rec
