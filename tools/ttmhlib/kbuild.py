@@ -64,8 +64,10 @@ def configure(name, frags, extra_make=()):
     env = proc.ccache_env()
     h = hashlib.sha256()
     for fr in frags:
-        with open(fr, 'rb') as f:
-            h.update(f.read())
+        with open(fr) as f:
+            # Only the options count: a comment does not reconfigure.
+            h.update(''.join(ln for ln in f if ln.startswith('CONFIG_') or
+                             ln.startswith('# CONFIG_')).encode())
     cfg_id = h.hexdigest()
     stamp = os.path.join(bdir, '.ttmh-config')
     if os.path.exists(stamp) and open(stamp).read() == cfg_id:
