@@ -48,17 +48,54 @@ static inline int vttm_open(void)
 	exit(2);
 }
 
-/* A cheap PRNG word for page @page, word @w, seed @seed. */
-static inline uint32_t pattern(uint64_t page, uint32_t w, uint32_t seed)
-{
-	uint32_t x = seed ^ (uint32_t)(page * 0x9e3779b1u) ^ (w * 0x85ebca6bu);
+/*
+ * The content of the objects: every 64-bit word is unique per (seed,
+ * object, page, word, generation), so that a page restored into the wrong
+ * object, at the wrong offset, or from an older generation cannot read
+ * back as intact.
+ *
+ * mix64() is the splitmix64 finalizer, a bijection on 64 bits with full
+ * avalanche. pattern_key() chains it over the inputs, one per round, each
+ * round a bijection of the running hash: two pages of the same seed get the
+ * same key only by a 64-bit collision. pattern_word() is then word @w of a
+ * splitmix64 stream started at the page's key: within a page the words are
+ * all different (mix64 is a bijection), and two pages hold the same words
+ * only if their keys are equal.
+ */
+#define PATTERN_GOLDEN 0x9e3779b97f4a7c15ull
 
-	x ^= x >> 16;
-	x *= 0x7feb352du;
-	x ^= x >> 15;
-	x *= 0x846ca68bu;
-	x ^= x >> 16;
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
 	return x;
+}
+
+/* The key of page @page of object @obj, generation @gen, seed @seed. */
+static inline uint64_t pattern_key(uint32_t seed, uint32_t obj, uint64_t page,
+				   uint32_t gen)
+{
+	uint64_t h = mix64(seed + PATTERN_GOLDEN);
+
+	h = mix64(h ^ ((uint64_t)obj << 32 | gen));
+	h = mix64(h + page * 0xd6e8feb86659fd93ull);
+	return mix64(h ^ 0x5851f42d4c957f2dull);
+}
+
+/* The 64-bit word @w (0..511 in a 4 KiB page) of the page with key @key. */
+static inline uint64_t pattern_word(uint64_t key, uint32_t w)
+{
+	return mix64(key + (w + 1ull) * PATTERN_GOLDEN);
+}
+
+/* The same from the inputs: word @w of page @page of object @obj. */
+static inline uint64_t pattern(uint32_t seed, uint32_t obj, uint64_t page,
+			       uint32_t w, uint32_t gen)
+{
+	return pattern_word(pattern_key(seed, obj, page, gen), w);
 }
 
 #endif

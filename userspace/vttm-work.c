@@ -7,9 +7,18 @@
  * SIGUSR1, then verifies every byte (through the CPU fault path, or after
  * a "GPU use" that validates them) and prints machine-readable results:
  *
- *   VTTM-WORK created bos=N mib=M fill_s=T
+ *   VTTM-WORK created bos=N mib=M fill_s=T kib=K
  *   VTTM-WORK verify pages=P intact=I purged_bos=B zeroed_ok=Z verify_s=T
- *             restore_s=R signals=S eintr=E enomem=M
+ *             restore_s=R signals=S eintr=E enomem=M gen=G stale=ST
+ *             foreign=F zero=Z0 other=O
+ *
+ * The content (common.h) differs per seed, object, page, 64-bit word and
+ * generation: generation 0 is the fill, --rewrite writes 1, 2, ... Every
+ * page that is not intact is classified, in this order: "zero" (all
+ * zeroes), "stale" (the previous generation of the same object and page),
+ * "foreign" (the same generation of another object, same page index),
+ * "other"; pages = intact + stale + foreign + zero + other. The first
+ * mismatches are listed ("VTTM-WORK mismatch bo=I page=P class=C").
  *
  * --anon does the same with plain anonymous memory instead of buffer
  * objects (the benchmark's baseline); --churn only creates, populates and
@@ -23,11 +32,22 @@
  * anonymous area) as soon as it is verified, so that restoring the next
  * one need not push another out (not with --reverify).
  *
+ * --rewrite N (implies --hold): after the first SIGUSR1, rewrite every
+ * object with the next generation through its CPU mapping, print
+ * "VTTM-WORK rewritten gen=G ..." and wait for the next SIGUSR1, which
+ * verifies generation G (a verify line); N such cycles, the last verify
+ * ends the run. A page that comes back with an older generation (a stale
+ * backup) is a mismatch ("stale").
+ *
+ * --self-test checks the checker: see self_test() and --help.
+ *
  * SIGUSR2 is caught without SA_RESTART, so that it interrupts ioctls and
  * faults in progress: they are retried, and nothing may be lost.
  *
  * Exit status: 0 if every page of every object that was not purgeable is
- * intact (and purged objects read back as zeroes), 1 otherwise.
+ * intact (and purged objects read back as zeroes) in every verify, 1
+ * otherwise (--self-test: 0 if every injected fault was found and
+ * classified), 2 on usage or setup errors.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -35,28 +55,139 @@
 
 #include "common.h"
 
+#define PAGE_SZ 4096
+/* 64-bit words per page, and with --compressible the first 1 KiB only. */
+#define PAGE_WORDS (PAGE_SZ / 8)
+#define COMPRESSIBLE_WORDS (1024 / 8)
+
 struct bo {
 	void *anon;	/* --anon: plain anonymous memory instead */
 	uint32_t handle;
 	uint64_t offset;
 	uint64_t size;
 	int purgeable;
+	int freed;
+};
+
+/* The verify counters: pages = intact + stale + foreign + zero + other. */
+struct tally {
+	uint64_t pages, intact, stale, foreign, zero, other;
+};
+
+enum page_class { PG_INTACT, PG_STALE, PG_FOREIGN, PG_ZERO, PG_OTHER };
+static const char *const class_name[] = {
+	"intact", "stale", "foreign", "zero", "other",
 };
 
 static volatile sig_atomic_t go, signals;
 static unsigned long eintr, enomem;
 static int retry_nomem;
 
+/* The objects of the run (the foreign check looks at all of them). */
+static struct bo *bos;
+static unsigned int nbos;
+static uint32_t seed = 1;
+
 /* --compressible: pattern words only in the first 1 KiB of each page. */
-#define COMPRESSIBLE_WORDS 256
 static int compressible;
 
-/* The expected word @w of page @page: pattern, or zero with --compressible. */
-static uint32_t expected(uint64_t page, uint32_t w, uint32_t seed)
+/* "VTTM-WORK mismatch" lines left to print; 0 in the self-test. */
+static unsigned int mismatch_lines = 10;
+
+static unsigned int pattern_words(void)
 {
-	if (compressible && w >= COMPRESSIBLE_WORDS)
+	return compressible ? COMPRESSIBLE_WORDS : PAGE_WORDS;
+}
+
+/*
+ * The expected 64-bit word @w of page @page of object @obj, generation
+ * @gen: the pattern, or zero past the first 1 KiB with --compressible.
+ * (The page loops below compute the page's key once: the same values.)
+ */
+static uint64_t expected(uint32_t obj, uint64_t page, uint32_t w, uint32_t gen)
+{
+	if (w >= pattern_words())
 		return 0;
-	return pattern(page, w, seed);
+	return pattern(seed, obj, page, w, gen);
+}
+
+/* Write the page of key @key at @v. */
+static void page_fill(uint64_t *v, uint64_t key)
+{
+	unsigned int n = pattern_words(), w;
+
+	for (w = 0; w < n; w++)
+		v[w] = pattern_word(key, w);
+	for (; w < PAGE_WORDS; w++)
+		v[w] = 0;
+}
+
+/* Whether the page at @v is the page of key @key, all 4096 bytes. */
+static int page_is(const uint64_t *v, uint64_t key)
+{
+	unsigned int n = pattern_words(), w;
+
+	for (w = 0; w < n; w++)
+		if (v[w] != pattern_word(key, w))
+			return 0;
+	for (; w < PAGE_WORDS; w++)
+		if (v[w])
+			return 0;
+	return 1;
+}
+
+static int page_is_zero(const uint64_t *v)
+{
+	unsigned int w;
+
+	for (w = 0; w < PAGE_WORDS; w++)
+		if (v[w])
+			return 0;
+	return 1;
+}
+
+/* What the page at @v is, which should be page @p of @obj, generation @gen. */
+static enum page_class classify(const uint64_t *v, uint32_t obj, uint64_t p,
+				uint32_t gen)
+{
+	unsigned int j;
+
+	if (page_is(v, pattern_key(seed, obj, p, gen)))
+		return PG_INTACT;
+	if (page_is_zero(v))
+		return PG_ZERO;
+	if (gen > 0 && page_is(v, pattern_key(seed, obj, p, gen - 1)))
+		return PG_STALE;
+	/* Another object's page @p of this generation (if it has one). */
+	for (j = 0; j < nbos; j++) {
+		uint64_t key;
+
+		/* The first word rules out nearly every candidate. */
+		if (j == obj || bos[j].size / PAGE_SZ <= p ||
+		    v[0] != expected(j, p, 0, gen))
+			continue;
+		key = pattern_key(seed, j, p, gen);
+		if (page_is(v, key))
+			return PG_FOREIGN;
+	}
+	return PG_OTHER;
+}
+
+static void tally_add(struct tally *t, const struct tally *a)
+{
+	t->pages += a->pages;
+	t->intact += a->intact;
+	t->stale += a->stale;
+	t->foreign += a->foreign;
+	t->zero += a->zero;
+	t->other += a->other;
+}
+
+static int tally_eq(const struct tally *a, const struct tally *b)
+{
+	return a->pages == b->pages && a->intact == b->intact &&
+	       a->stale == b->stale && a->foreign == b->foreign &&
+	       a->zero == b->zero && a->other == b->other;
 }
 
 static void on_usr1(int sig)
@@ -72,6 +203,20 @@ static void on_usr2(int sig)
 	signals++;
 }
 
+/*
+ * Wait for SIGUSR1 (blocked outside this wait, so that one sent between
+ * the check and the wait is not lost), and consume it.
+ */
+static void wait_usr1(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (!go)
+		sigsuspend(&none);
+	go = 0;
+}
+
 static void *bo_map(int fd, struct bo *bo)
 {
 	void *p;
@@ -79,8 +224,7 @@ static void *bo_map(int fd, struct bo *bo)
 	if (bo->anon)
 		return bo->anon;
 	p = mmap(NULL, bo->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		       bo->offset);
-
+		 bo->offset);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		exit(2);
@@ -94,34 +238,53 @@ static void bo_unmap(struct bo *bo, void *p)
 		munmap(p, bo->size);
 }
 
-static void bo_fill(int fd, struct bo *bo, uint64_t first_page, uint32_t seed)
+/* Write generation @gen of object @obj (bos[@obj]) into it. */
+static void bo_fill(int fd, uint32_t obj, uint32_t gen)
 {
-	uint32_t *v = bo_map(fd, bo);
-	uint64_t words = bo->size / 4, i;
+	struct bo *bo = &bos[obj];
+	uint64_t *v = bo_map(fd, bo);
+	uint64_t pages = bo->size / PAGE_SZ, p;
 
-	for (i = 0; i < words; i++)
-		v[i] = expected(first_page + i / 1024, i % 1024, seed);
+	for (p = 0; p < pages; p++)
+		page_fill(v + p * PAGE_WORDS, pattern_key(seed, obj, p, gen));
 	bo_unmap(bo, v);
 }
 
-/* Count intact pages; with @zero, count pages that are all zero. */
-static uint64_t bo_check(int fd, struct bo *bo, uint64_t first_page,
-			 uint32_t seed, int zero)
+/*
+ * Check object @obj against generation @gen (with @zero: against zeroes,
+ * a purged object; a page that is not zero is then "other") and add its
+ * pages to @t.
+ */
+static void bo_check(int fd, uint32_t obj, uint32_t gen, int zero,
+		     struct tally *t)
 {
-	uint32_t *v = bo_map(fd, bo);
-	uint64_t pages = bo->size / 4096, p, ok = 0;
-	uint32_t w;
+	struct bo *bo = &bos[obj];
+	uint64_t *v = bo_map(fd, bo);
+	uint64_t pages = bo->size / PAGE_SZ, p;
 
 	for (p = 0; p < pages; p++) {
-		int good = 1;
+		const uint64_t *pg = v + p * PAGE_WORDS;
+		enum page_class c;
 
-		for (w = 0; good && w < 1024; w++)
-			good = v[p * 1024 + w] ==
-				(zero ? 0 : expected(first_page + p, w, seed));
-		ok += good;
+		if (zero)
+			c = page_is_zero(pg) ? PG_INTACT : PG_OTHER;
+		else
+			c = classify(pg, obj, p, gen);
+		t->pages++;
+		switch (c) {
+		case PG_INTACT: t->intact++; break;
+		case PG_STALE: t->stale++; break;
+		case PG_FOREIGN: t->foreign++; break;
+		case PG_ZERO: t->zero++; break;
+		case PG_OTHER: t->other++; break;
+		}
+		if (c != PG_INTACT && mismatch_lines) {
+			mismatch_lines--;
+			printf("VTTM-WORK mismatch bo=%u page=%llu gen=%u class=%s\n",
+			       obj, (unsigned long long)p, gen, class_name[c]);
+		}
 	}
 	bo_unmap(bo, v);
-	return ok;
 }
 
 static void xioctl(int fd, unsigned long req, void *arg, const char *what)
@@ -144,11 +307,35 @@ static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 	}
 }
 
+/* Create @bo of @size bytes: a buffer object, or anonymous memory. */
+static void bo_create(int fd, struct bo *bo, uint64_t size, int anon)
+{
+	struct drm_vttm_create c = { .size = size };
+	struct drm_vttm_mmap_offset o = { 0 };
+
+	bo->size = size;
+	if (anon) {
+		bo->anon = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (bo->anon == MAP_FAILED) {
+			perror("mmap anon");
+			exit(2);
+		}
+		return;
+	}
+	xioctl(fd, DRM_IOCTL_VTTM_CREATE, &c, "create");
+	o.handle = c.handle;
+	xioctl(fd, DRM_IOCTL_VTTM_MMAP_OFFSET, &o, "mmap offset");
+	bo->handle = c.handle;
+	bo->offset = o.offset;
+}
+
 /* --free-verified: free @bo, verified and no longer needed. */
 static void bo_free(int fd, struct bo *bo)
 {
 	struct drm_gem_close cl = { .handle = bo->handle };
 
+	bo->freed = 1;
 	if (bo->anon) {
 		munmap(bo->anon, bo->size);
 		bo->anon = NULL;
@@ -168,16 +355,80 @@ static double bo_gpu_use(int fd, struct bo *bo)
 }
 
 /*
+ * Verify every object against generation @gen, add the counts of each
+ * object to @per (if not NULL, one tally per object) and print the verify
+ * line. Returns 1 if everything verified (purged objects as zeroes).
+ */
+static int verify_all(int fd, uint32_t gen, int gpu_use, int free_verified,
+		      struct tally *per)
+{
+	struct tally t = { 0 };
+	unsigned int i, purged_bos = 0;
+	uint64_t zeroed = 0;
+	double restore_s = 0, t0 = now_s();
+
+	for (i = 0; i < nbos; i++) {
+		struct tally o = { 0 };
+		int zero = 0;
+
+		if (gpu_use && !bos[i].anon)
+			restore_s += bo_gpu_use(fd, &bos[i]);
+		if (bos[i].purgeable) {
+			struct drm_vttm_madvise m = { .handle = bos[i].handle,
+						      .madv = VTTM_MADV_WILLNEED };
+
+			xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
+			/* Purged: it must read back as zeroes. */
+			zero = !m.retained;
+		}
+		bo_check(fd, i, gen, zero, &o);
+		if (zero) {
+			purged_bos++;
+			zeroed += o.intact;
+		}
+		tally_add(&t, &o);
+		if (per)
+			per[i] = o;
+		if (free_verified)
+			bo_free(fd, &bos[i]);
+	}
+	printf("VTTM-WORK verify pages=%llu intact=%llu purged_bos=%u zeroed_ok=%llu verify_s=%.3f restore_s=%.3f signals=%d eintr=%lu enomem=%lu gen=%u stale=%llu foreign=%llu zero=%llu other=%llu\n",
+	       (unsigned long long)t.pages, (unsigned long long)t.intact,
+	       purged_bos, (unsigned long long)zeroed, now_s() - t0, restore_s,
+	       (int)signals, eintr, enomem, gen, (unsigned long long)t.stale,
+	       (unsigned long long)t.foreign, (unsigned long long)t.zero,
+	       (unsigned long long)t.other);
+	fflush(stdout);
+	return t.intact == t.pages;
+}
+
+/* --rewrite: write generation @gen into every object; prints its line. */
+static void rewrite_all(int fd, uint32_t gen)
+{
+	double t = now_s();
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < nbos; i++) {
+		bo_fill(fd, i, gen);
+		bytes += bos[i].size;
+	}
+	printf("VTTM-WORK rewritten gen=%u bos=%u mib=%llu rewrite_s=%.2f\n",
+	       gen, nbos, (unsigned long long)(bytes >> 20), now_s() - t);
+	fflush(stdout);
+}
+
+/*
  * --churn: create, populate (a "GPU use") and free @count objects, for
  * the cost of the paths a driver runs without memory pressure.
  */
-static int churn(int fd, unsigned int count, uint64_t size_mib)
+static int churn(int fd, unsigned int count, uint64_t size)
 {
 	double t = now_s();
 	unsigned int i;
 
 	for (i = 0; i < count; i++) {
-		struct drm_vttm_create c = { .size = size_mib << 20 };
+		struct drm_vttm_create c = { .size = size };
 		struct drm_vttm_gpu_use g = { 0 };
 		struct drm_gem_close cl = { 0 };
 
@@ -189,19 +440,221 @@ static int churn(int fd, unsigned int count, uint64_t size_mib)
 	}
 	t = now_s() - t;
 	printf("VTTM-WORK churn bos=%u mib=%llu s=%.3f mib_s=%.1f\n", count,
-	       (unsigned long long)(count * size_mib), t, count * size_mib / t);
+	       (unsigned long long)((count * size) >> 20), t,
+	       count * (double)size / (1 << 20) / t);
 	return 0;
 }
+
+/*
+ * --odd-sizes: object @i is @base plus 4 KiB * ((i * 97) mod 509): 0 to
+ * 2032 KiB more, about 1 MiB on average, sizes spread over every 4 KiB
+ * remainder modulo 2 MiB (97 and 509 are coprime: the first 509 objects
+ * all differ).
+ */
+static uint64_t odd_size(uint64_t base, unsigned int i)
+{
+	return base + (uint64_t)PAGE_SZ * ((i * 97u) % 509u);
+}
+
+/* Self-test: the objects and what is injected into them. */
+enum { ST_A, ST_B, ST_STALE, ST_ZERO, ST_OTHER, ST_CLEAN, ST_MIN };
+
+/*
+ * --self-test: check the checker. At least ST_MIN objects of odd sizes
+ * (object i: the size plus odd_size()'s extra; default size 516 KiB),
+ * filled with generation 0, rewritten with generation 1, then through
+ * their mappings:
+ *  - objects 0 and 1 swap their first min(size0, size1) bytes: those
+ *    pages must be "foreign" in both, the rest intact;
+ *  - object 2 gets generation 0 back in its middle page: one "stale";
+ *  - object 3 has its last page zeroed: one "zero";
+ *  - object 4 has one bit of the last byte of page 1 flipped (with
+ *    --compressible a byte of the zero tail): one "other";
+ *  - the others are left alone: all intact.
+ * With --hold, waits for SIGUSR1 before verifying (so that a scenario can
+ * push the objects out first). Every object's counts must be exactly
+ * those: "VTTM-WORK self-test bo=I fault=F ... result=ok|missed" per
+ * object, the verify line, then "VTTM-WORK self-test ok=N missed=M".
+ */
+static int self_test(int fd, int anon, uint64_t base, int hold, int gpu_use)
+{
+	static const char *const fault[ST_MIN] = {
+		"foreign", "foreign", "stale", "zero", "other", "none",
+	};
+	struct tally *want, *got;
+	unsigned int i, w, bad = 0, ok = 0, missed = 0;
+	uint64_t n, p, total = 0;
+	double t = now_s();
+	uint8_t *a, *b, *tmp;
+	uint64_t *v;
+
+	want = calloc(nbos, sizeof(*want));
+	got = calloc(nbos, sizeof(*got));
+	if (!want || !got)
+		exit(2);
+	for (i = 0; i < nbos; i++) {
+		bo_create(fd, &bos[i], odd_size(base, i), anon);
+		bo_fill(fd, i, 0);
+		total += bos[i].size;
+		want[i].pages = want[i].intact = bos[i].size / PAGE_SZ;
+	}
+	printf("VTTM-WORK created bos=%u mib=%llu fill_s=%.2f kib=%llu\n", nbos,
+	       (unsigned long long)(total >> 20), now_s() - t,
+	       (unsigned long long)(total >> 10));
+	fflush(stdout);
+	rewrite_all(fd, 1);
+
+	/* (a) Objects A and B swap content. */
+	n = bos[ST_A].size < bos[ST_B].size ? bos[ST_A].size : bos[ST_B].size;
+	a = bo_map(fd, &bos[ST_A]);
+	b = bo_map(fd, &bos[ST_B]);
+	tmp = malloc(n);
+	if (!tmp)
+		exit(2);
+	memcpy(tmp, a, n);
+	memcpy(a, b, n);
+	memcpy(b, tmp, n);
+	free(tmp);
+	bo_unmap(&bos[ST_A], a);
+	bo_unmap(&bos[ST_B], b);
+	for (i = ST_A; i <= ST_B; i++) {
+		want[i].foreign = n / PAGE_SZ;
+		want[i].intact -= n / PAGE_SZ;
+	}
+
+	/* (b) A stale page: generation 0 in the middle page. */
+	v = bo_map(fd, &bos[ST_STALE]);
+	p = bos[ST_STALE].size / PAGE_SZ / 2;
+	page_fill(v + p * PAGE_WORDS, pattern_key(seed, ST_STALE, p, 0));
+	bo_unmap(&bos[ST_STALE], v);
+	want[ST_STALE].stale = 1;
+	want[ST_STALE].intact--;
+
+	/* (c) The last page zeroed. */
+	v = bo_map(fd, &bos[ST_ZERO]);
+	p = bos[ST_ZERO].size / PAGE_SZ - 1;
+	memset(v + p * PAGE_WORDS, 0, PAGE_SZ);
+	bo_unmap(&bos[ST_ZERO], v);
+	want[ST_ZERO].zero = 1;
+	want[ST_ZERO].intact--;
+
+	/* (d) One bit of the last byte of page 1. */
+	a = bo_map(fd, &bos[ST_OTHER]);
+	a[PAGE_SZ + PAGE_SZ - 1] ^= 0x10;
+	bo_unmap(&bos[ST_OTHER], a);
+	want[ST_OTHER].other = 1;
+	want[ST_OTHER].intact--;
+
+	if (hold) {
+		printf("VTTM-WORK ready pid=%d\n", getpid());
+		fflush(stdout);
+		wait_usr1();
+	}
+
+	/* The page loops write what expected() says, word by word. */
+	v = bo_map(fd, &bos[ST_CLEAN]);
+	p = bos[ST_CLEAN].size / PAGE_SZ - 1;
+	for (w = 0; w < PAGE_WORDS; w++)
+		bad += v[p * PAGE_WORDS + w] != expected(ST_CLEAN, p, w, 1);
+	bo_unmap(&bos[ST_CLEAN], v);
+	printf("VTTM-WORK self-test reference bo=%u page=%llu words=%u wrong=%u result=%s\n",
+	       ST_CLEAN, (unsigned long long)p, w, bad, bad ? "missed" : "ok");
+	if (bad)
+		missed++;
+	else
+		ok++;
+
+	mismatch_lines = 0;	/* the per-object lines say it all */
+	verify_all(fd, 1, gpu_use, 0, got);
+	for (i = 0; i < nbos; i++) {
+		int good = tally_eq(&want[i], &got[i]);
+
+		printf("VTTM-WORK self-test bo=%u kib=%llu fault=%s pages=%llu intact=%llu stale=%llu foreign=%llu zero=%llu other=%llu want_intact=%llu want=%s:%llu result=%s\n",
+		       i, (unsigned long long)(bos[i].size >> 10),
+		       i < ST_CLEAN ? fault[i] : "none",
+		       (unsigned long long)got[i].pages,
+		       (unsigned long long)got[i].intact,
+		       (unsigned long long)got[i].stale,
+		       (unsigned long long)got[i].foreign,
+		       (unsigned long long)got[i].zero,
+		       (unsigned long long)got[i].other,
+		       (unsigned long long)want[i].intact,
+		       i < ST_CLEAN ? fault[i] : "none",
+		       (unsigned long long)(want[i].pages - want[i].intact),
+		       good ? "ok" : "missed");
+		if (good)
+			ok++;
+		else
+			missed++;
+	}
+	printf("VTTM-WORK self-test ok=%u missed=%u\n", ok, missed);
+	fflush(stdout);
+	free(want);
+	free(got);
+	return missed ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vttm-work [OPTION...]\n"
+"  --count N         objects (default 4)\n"
+"  --size-mib M      object size in MiB (default 16)\n"
+"  --size-kib K      object size in KiB instead, a multiple of 4\n"
+"  --odd-sizes       object i is the size + 4 KiB * ((i * 97) mod 509):\n"
+"                    0 to 2032 KiB more (about 1 MiB on average), every\n"
+"                    4 KiB remainder modulo 2 MiB (THP/2 MiB orders)\n"
+"  --seed S          content seed (default 1)\n"
+"  --purgeable K     mark the last K objects purgeable\n"
+"  --pin K           pin the first K objects\n"
+"  --hold            print \"VTTM-WORK ready pid=P\", verify on SIGUSR1\n"
+"  --rewrite N       (implies --hold) N cycles: on SIGUSR1, rewrite every\n"
+"                    object with the next generation, print \"VTTM-WORK\n"
+"                    rewritten gen=G ...\", on the next SIGUSR1 verify it;\n"
+"                    not with --purgeable or --free-verified\n"
+"  --gpu-use         restore by a \"GPU use\" before verifying\n"
+"  --stats           print the device's counters at the end\n"
+"  --verbose         progress lines while filling\n"
+"  --retry-nomem     retry ioctls that fail with ENOMEM\n"
+"  --anon            anonymous memory instead of buffer objects\n"
+"  --churn           only create, populate and free --count objects\n"
+"  --reverify        verify again, all resident (not with --free-verified)\n"
+"  --compressible    pattern in the first 1 KiB of each page, zeroes after\n"
+"  --free-verified   free each object once verified\n"
+"  --self-test       check the checker: at least 6 objects of odd sizes\n"
+"                    (default size 516 KiB), generation 1 written, then\n"
+"                    objects 0 and 1 swap content, object 2 gets a stale\n"
+"                    page, object 3 a zeroed page, object 4 a flipped bit;\n"
+"                    each must be found and classified (foreign, stale,\n"
+"                    zero, other), the rest intact; prints \"VTTM-WORK\n"
+"                    self-test ok=N missed=M\", exit 0 if M is 0; with\n"
+"                    --anon, no device needed; --hold waits for SIGUSR1\n"
+"                    before verifying\n"
+"Output lines (key=value): VTTM-WORK created, ready, rewritten, verify\n"
+"(pages intact purged_bos zeroed_ok verify_s restore_s signals eintr enomem\n"
+"gen stale foreign zero other), mismatch, reverify, stats, self-test.\n");
+}
+
+enum {
+	OPT_SIZE_KIB = 256,
+	OPT_ODD_SIZES,
+	OPT_REWRITE,
+	OPT_SELF_TEST,
+	OPT_HELP,
+};
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "size-mib", required_argument, NULL, 's' },
+		{ "size-kib", required_argument, NULL, OPT_SIZE_KIB },
+		{ "odd-sizes", no_argument, NULL, OPT_ODD_SIZES },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "purgeable", required_argument, NULL, 'p' },
 		{ "pin", required_argument, NULL, 'P' },
 		{ "hold", no_argument, NULL, 'h' },
+		{ "rewrite", required_argument, NULL, OPT_REWRITE },
 		{ "gpu-use", no_argument, NULL, 'g' },
 		{ "stats", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -211,27 +664,44 @@ int main(int argc, char **argv)
 		{ "reverify", no_argument, NULL, 'R' },
 		{ "compressible", no_argument, NULL, 'C' },
 		{ "free-verified", no_argument, NULL, 'F' },
+		{ "self-test", no_argument, NULL, OPT_SELF_TEST },
+		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned int count = 4, purgeable = 0, pin = 0, i;
-	uint64_t size_mib = 16, pages = 0, intact = 0, zeroed = 0;
+	unsigned int count = 4, purgeable = 0, pin = 0, rewrite = 0, i, cycle;
+	uint64_t size = 16ull << 20, total = 0;
 	int hold = 0, gpu_use = 0, stats = 0, verbose = 0, opt, fd = -1;
 	int anon = 0, do_churn = 0, reverify = 0, free_verified = 0;
-	double restore_s = 0;
-	unsigned int purged_bos = 0;
-	uint32_t seed = 1;
+	int odd_sizes = 0, do_self_test = 0, size_given = 0, good = 1;
+	uint32_t gen = 0;
 	struct sigaction sa = { 0 };
-	struct bo *bos;
+	sigset_t usr1;
+	char *end;
 	double t;
 
 	while ((opt = getopt_long(argc, argv, "n:s:S:p:P:hgtvracRCF", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': count = strtoul(optarg, NULL, 0); break;
-		case 's': size_mib = strtoull(optarg, NULL, 0); break;
+		case 's':
+			size = strtoull(optarg, NULL, 0) << 20;
+			size_given = 1;
+			break;
+		case OPT_SIZE_KIB:
+			size = strtoull(optarg, &end, 0);
+			if (*end || !size || size % 4) {
+				fprintf(stderr, "vttm-work: --size-kib %s: want a multiple of 4 KiB, not 0\n",
+					optarg);
+				return 2;
+			}
+			size <<= 10;
+			size_given = 1;
+			break;
+		case OPT_ODD_SIZES: odd_sizes = 1; break;
 		case 'S': seed = strtoul(optarg, NULL, 0); break;
 		case 'p': purgeable = strtoul(optarg, NULL, 0); break;
 		case 'P': pin = strtoul(optarg, NULL, 0); break;
 		case 'h': hold = 1; break;
+		case OPT_REWRITE: rewrite = strtoul(optarg, NULL, 0); break;
 		case 'g': gpu_use = 1; break;
 		case 't': stats = 1; break;
 		case 'v': verbose = 1; break;
@@ -241,8 +711,10 @@ int main(int argc, char **argv)
 		case 'R': reverify = 1; break;
 		case 'C': compressible = 1; break;
 		case 'F': free_verified = 1; break;
+		case OPT_SELF_TEST: do_self_test = 1; break;
+		case OPT_HELP: usage(stdout); return 0;
 		default:
-			fprintf(stderr, "usage: vttm-work [--count N] [--size-mib M] [--seed S] [--purgeable K] [--pin K] [--hold] [--gpu-use] [--stats] [--verbose] [--retry-nomem] [--anon] [--churn] [--reverify] [--compressible] [--free-verified]\n");
+			usage(stderr);
 			return 2;
 		}
 	}
@@ -250,42 +722,52 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vttm-work: --reverify needs the objects: not with --free-verified\n");
 		return 2;
 	}
+	if (rewrite && (purgeable || free_verified || do_churn)) {
+		fprintf(stderr, "vttm-work: --rewrite needs all objects, retained: not with --purgeable, --free-verified or --churn\n");
+		return 2;
+	}
+	if (do_self_test && (purgeable || free_verified || do_churn || rewrite ||
+			     reverify)) {
+		fprintf(stderr, "vttm-work: --self-test: not with --purgeable, --free-verified, --churn, --rewrite or --reverify\n");
+		return 2;
+	}
+	if (!size) {
+		fprintf(stderr, "vttm-work: the size must not be 0\n");
+		return 2;
+	}
+	if (rewrite)
+		hold = 1;
 
 	sa.sa_handler = on_usr2;	/* no SA_RESTART */
 	sigaction(SIGUSR2, &sa, NULL);
+	/* SIGUSR1 is only taken in wait_usr1(). */
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 
 	if (!anon)
 		fd = vttm_open();
 	if (do_churn)
-		return churn(fd, count, size_mib);
-	bos = calloc(count, sizeof(*bos));
+		return churn(fd, count, size);
+	if (do_self_test && count < ST_MIN)
+		count = ST_MIN;
+	nbos = count;
+	bos = calloc(count ? count : 1, sizeof(*bos));
 	if (!bos)
 		return 2;
+	if (do_self_test)
+		return self_test(fd, anon, size_given ? size : 516 << 10, hold,
+				 gpu_use);
 
 	t = now_s();
 	for (i = 0; i < count; i++) {
-		struct drm_vttm_create c = { .size = size_mib << 20 };
-		struct drm_vttm_mmap_offset o = { 0 };
-
-		bos[i].size = size_mib << 20;
-		if (anon) {
-			bos[i].anon = mmap(NULL, bos[i].size,
-					   PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (bos[i].anon == MAP_FAILED) {
-				perror("mmap anon");
-				return 2;
-			}
-			bo_fill(fd, &bos[i], (uint64_t)i << 32, seed);
-			continue;
-		}
-		xioctl(fd, DRM_IOCTL_VTTM_CREATE, &c, "create");
-		o.handle = c.handle;
-		xioctl(fd, DRM_IOCTL_VTTM_MMAP_OFFSET, &o, "mmap offset");
-		bos[i].handle = c.handle;
-		bos[i].offset = o.offset;
-		bo_fill(fd, &bos[i], (uint64_t)i << 32, seed);
-		if (verbose && (i + 1) % 4 == 0) {
+		bo_create(fd, &bos[i], odd_sizes ? odd_size(size, i) : size,
+			  anon);
+		total += bos[i].size;
+		bo_fill(fd, i, 0);
+		if (verbose && !anon && (i + 1) % 4 == 0) {
 			printf("VTTM-WORK progress created=%u t=%.1f\n", i + 1,
 			       now_s() - t);
 			fflush(stdout);
@@ -305,58 +787,33 @@ int main(int argc, char **argv)
 		xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
 		bos[i].purgeable = 1;
 	}
-	printf("VTTM-WORK created bos=%u mib=%llu fill_s=%.2f\n", count,
-	       (unsigned long long)(count * size_mib), now_s() - t);
+	printf("VTTM-WORK created bos=%u mib=%llu fill_s=%.2f kib=%llu\n", count,
+	       (unsigned long long)(total >> 20), now_s() - t,
+	       (unsigned long long)(total >> 10));
 	fflush(stdout);
 
 	if (hold) {
-		sigset_t none;
-
-		signal(SIGUSR1, on_usr1);
 		printf("VTTM-WORK ready pid=%d\n", getpid());
 		fflush(stdout);
-		sigemptyset(&none);
-		while (!go)
-			sigsuspend(&none);
+		wait_usr1();
 	}
 
-	t = now_s();
-	for (i = 0; i < count; i++) {
-		uint64_t n = bos[i].size / 4096;
-
-		if (gpu_use && !anon)
-			restore_s += bo_gpu_use(fd, &bos[i]);
-		if (bos[i].purgeable) {
-			struct drm_vttm_madvise m = { .handle = bos[i].handle,
-						      .madv = VTTM_MADV_WILLNEED };
-
-			xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
-			if (!m.retained) {
-				/* Purged: it must read back as zeroes. */
-				uint64_t z = bo_check(fd, &bos[i], 0, 0, 1);
-
-				purged_bos++;
-				zeroed += z;
-				pages += n;
-				intact += z;
-				if (free_verified)
-					bo_free(fd, &bos[i]);
-				continue;
-			}
-		}
-		pages += n;
-		intact += bo_check(fd, &bos[i], (uint64_t)i << 32, seed, 0);
-		if (free_verified)
-			bo_free(fd, &bos[i]);
+	/*
+	 * --rewrite: each cycle writes the next generation and waits; its
+	 * SIGUSR1 verifies it (the last one below, the others here).
+	 */
+	for (cycle = 1; cycle <= rewrite; cycle++) {
+		if (cycle > 1)
+			good &= verify_all(fd, gen, gpu_use, 0, NULL);
+		rewrite_all(fd, ++gen);
+		wait_usr1();
 	}
-	printf("VTTM-WORK verify pages=%llu intact=%llu purged_bos=%u zeroed_ok=%llu verify_s=%.3f restore_s=%.3f signals=%d eintr=%lu enomem=%lu\n",
-	       (unsigned long long)pages, (unsigned long long)intact,
-	       purged_bos, (unsigned long long)zeroed, now_s() - t, restore_s,
-	       (int)signals, eintr, enomem);
+
+	good &= verify_all(fd, gen, gpu_use, free_verified, NULL);
 
 	if (reverify) {
 		/* The same again, all resident now: the cost of the check. */
-		uint64_t pages2 = 0, intact2 = 0;
+		struct tally r = { 0 };
 		double restore2_s = 0;
 
 		t = now_s();
@@ -365,15 +822,15 @@ int main(int argc, char **argv)
 				continue;
 			if (gpu_use && !anon)
 				restore2_s += bo_gpu_use(fd, &bos[i]);
-			pages2 += bos[i].size / 4096;
-			intact2 += bo_check(fd, &bos[i], (uint64_t)i << 32,
-					    seed, 0);
+			bo_check(fd, i, gen, 0, &r);
 		}
-		printf("VTTM-WORK reverify pages=%llu intact=%llu verify_s=%.3f restore_s=%.3f\n",
-		       (unsigned long long)pages2, (unsigned long long)intact2,
-		       now_s() - t, restore2_s);
-		if (intact2 != pages2)
-			intact = 0;
+		printf("VTTM-WORK reverify pages=%llu intact=%llu verify_s=%.3f restore_s=%.3f gen=%u stale=%llu foreign=%llu zero=%llu other=%llu\n",
+		       (unsigned long long)r.pages, (unsigned long long)r.intact,
+		       now_s() - t, restore2_s, gen,
+		       (unsigned long long)r.stale, (unsigned long long)r.foreign,
+		       (unsigned long long)r.zero, (unsigned long long)r.other);
+		if (r.intact != r.pages)
+			good = 0;
 	}
 
 	if (stats && !anon) {
@@ -389,5 +846,5 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* Purged objects must read back as zeroes, everything else intact. */
-	return intact == pages ? 0 : 1;
+	return good ? 0 : 1;
 }

@@ -104,10 +104,14 @@ shrinker_stat() {
 #                         of RAM; debug: MemAvailable now + MIB (at most
 #                         48): that much must go to swap
 #   sized calls N         calls per fuzz seed: N; debug: N / 32
+#   sized content PCT     the objects of scn-content: PCT% of RAM; debug:
+#                         32 MiB (under MemAvailable: each pass over
+#                         more than that would push every object out
+#                         and back, twice per cycle)
 sized() (
 	p=$(profile)
 	case "$p:$1" in
-	full:overcommit | full:idle | full:hog)
+	full:overcommit | full:idle | full:hog | full:content)
 		echo $(($2 * $(mem_mib) / 100)) ;;
 	full:object | full:calls)
 		echo "$2" ;;
@@ -129,6 +133,8 @@ sized() (
 		echo $(($(mem_avail_mib) + push)) ;;
 	debug:calls)
 		echo $(($2 / 32)) ;;
+	debug:content)
+		echo 32 ;;
 	*)
 		echo "sized: unknown size $1" >&2
 		exit 1 ;;
@@ -185,17 +191,31 @@ start_holder() {
 	done
 }
 
+# rewrite_holder OUT GEN [PID]: let the holder PID (default $holder),
+# started with --rewrite, write generation GEN into its objects: SIGUSR1,
+# then wait until OUT has "VTTM-WORK rewritten gen=GEN" (for GEN > 1, the
+# same signal first verifies generation GEN - 1). Returns 1 if it died
+# before.
+rewrite_holder() {
+	kill -USR1 "${3:-$holder}" 2>/dev/null || return 1
+	while ! grep -q "^VTTM-WORK rewritten gen=$2 " "$1"; do
+		kill -0 "${3:-$holder}" 2>/dev/null || return 1
+		sleep 1
+	done
+}
+
 # finish_holder OUT [PID]: let the holder PID (default $holder) verify,
 # wait for it and copy OUT to the console. Sets: holdrc (its exit status,
-# 137 if killed), vline (its "VTTM-WORK verify" line), pages, intact and
-# purged (purged_bos) from that line; empty if it died before.
+# 137 if killed), vline (its last "VTTM-WORK verify" line: with --rewrite,
+# the last generation's), pages, intact and purged (purged_bos) from that
+# line; empty if it died before.
 # shellcheck disable=SC2034 # the documented output variables
 finish_holder() {
 	kill -USR1 "${2:-$holder}" 2>/dev/null
 	wait "${2:-$holder}"
 	holdrc=$?
 	cat "$1"
-	vline=$(grep "^VTTM-WORK verify" "$1")
+	vline=$(grep "^VTTM-WORK verify" "$1" | tail -n 1)
 	pages=$(kv pages "$vline")
 	intact=$(kv intact "$vline")
 	purged=$(kv purged_bos "$vline")
