@@ -52,10 +52,11 @@ class VmRun:
             self.cmdline]))
 
 
-SCENARIOS = ('scn-overcommit', 'scn-pressure-mlock', 'scn-pressure-swap',
-             'scn-stop', 'scn-interrupt', 'scn-inject', 'scn-fuzz')
-DEBUG_SCENARIOS = ('scn-overcommit', 'scn-pressure-mlock', 'scn-stop',
-                   'scn-interrupt', 'scn-inject', 'scn-fuzz')
+SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
+             'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
+             'scn-fuzz')
+DEBUG_SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
+                   'scn-stop', 'scn-interrupt', 'scn-inject', 'scn-fuzz')
 
 RUNS = {r.name: r for r in [
     # The debug kernel (lockdep, KASAN, kmemleak): the KUnit suites as
