@@ -74,7 +74,11 @@ swap_total_mib() { awk '$1 == "SwapTotal:" {print int(($2 + 1023) / 1024)}' /pro
 
 # oom_kills: OOM kills since boot (the kernel's counter, not dmesg, which
 # can wrap).
-oom_kills() { awk '$1 == "oom_kill" {print $2}' /proc/vmstat; }
+# A kernel without the counter (CONFIG_VM_EVENT_COUNTERS) prints a word
+# that stops a script at its first arithmetic on it, instead of reading 0.
+oom_kills() {
+	awk '$1 == "oom_kill" {print $2; found = 1} END {if (!found) print "no_oom_kill_counter:"}' /proc/vmstat
+}
 
 # kv KEY LINE: the value of KEY=value in LINE.
 kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
