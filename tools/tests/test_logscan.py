@@ -57,6 +57,13 @@ class ScanLog(unittest.TestCase):
     def test_nothing_allowed_without_allowlist(self):
         self.assertEqual(len(scan('allowed-warning.log', allow=[])), 2)
 
+    def test_allocation_failure_in_shrinker_writeback_is_reported(self):
+        # Recorded in the zram run: kswapd's zram allocation fails under
+        # the shrinker's synchronous writeback. Not an OOM victim: a splat.
+        s = scan('zram-allocfail-in-shrinker.log')
+        self.assertEqual(len(s), 1, s)
+        self.assertTrue(has(s, 'kswapd0: page allocation failure'), s)
+
     def test_stray_call_trace(self):
         s = scan('stray-call-trace.log')
         self.assertEqual(len(s), 1, s)
