@@ -52,10 +52,5 @@ def run_uml(filter_glob=None):
         for m in want:
             if not any(s.startswith(m[:-len('_test')]) for s in suites):
                 rec.fail('no suite of %s ran' % m)
-    splats = logscan.scan_log(tlog)
-    for s in splats:
-        print('  SPLAT %s' % s)
-    if splats:
-        rec.fail('%d unexpected splats in %s' % (len(splats),
-                                                 proc.rel(tlog)))
+    logscan.check_run(rec, tlog)
     return rec

@@ -146,6 +146,17 @@ def scan_log(path, allow=None):
         return scan_lines(f, allow)
 
 
+def check_run(rec, path):
+    """Print the splats of a run's kernel log; each log with any is one
+    problem of the run (a results.Run)."""
+    splats = scan_log(path)
+    for s in splats:
+        print('  SPLAT %s' % s)
+    if splats:
+        rec.fail('%d unexpected splats in %s' % (
+            len(splats), os.path.relpath(path, settings.ROOT)))
+
+
 def main(args):
     """tools/ttmh scan-log LOG...: print unexpected splats; exit 1 if any."""
     allow = load_allowlist(args.allow) if args.allow else None

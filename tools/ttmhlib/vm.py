@@ -295,12 +295,7 @@ def run_vm(run, kernel):
         rec.fail('the guest reported no clocksource')
     elif clock in settings.COARSE_CLOCKS:
         rec.fail('clocksource is %s: guest times are tick counts' % clock)
-    splats = logscan.scan_log(console)
-    for s in splats:
-        print('  SPLAT %s' % s)
-    if splats:
-        rec.fail('%d unexpected splats in %s' % (len(splats),
-                                                 proc.rel(console)))
+    logscan.check_run(rec, console)
     if rec.problems or any(c.status == 'FAIL' for c in rec.cases):
         print(proc.tail(console, 30))
     return rec, ch
