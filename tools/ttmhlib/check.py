@@ -71,9 +71,10 @@ def warnings(log):
     return out
 
 
-def x86_check_build(tag):
+def x86_check_build(tag, last=False):
     bdir = kbuild.configure('x86-check', [os.path.join(
-        settings.CONFIG, f) for f in kbuild.VARIANTS['x86']])
+        settings.CONFIG, f) for f in kbuild.VARIANTS['x86']],
+        always=True, strict=last)
     log = os.path.join(settings.LOGS, 'check-%s-x86.log' % tag)
     rc = proc.run(kbuild.make_cmd(bdir, extra=['W=1', 'C=1']) +
                   ['bzImage', 'modules'], log=log, env=proc.ccache_env(),
@@ -115,7 +116,7 @@ def htmldocs(tag):
     return out
 
 
-def check_patch(i, rev, name, base_warn):
+def check_patch(i, rev, name, base_warn, last):
     problems = []
     cp = checkpatch(os.path.join(settings.SERIES, name))
     if cp:
@@ -124,7 +125,7 @@ def check_patch(i, rev, name, base_warn):
     if kd:
         problems.append('kernel-doc:\n' + kd)
     tag = '%02d' % i
-    rc, log = x86_check_build(tag)
+    rc, log = x86_check_build(tag, last)
     if rc:
         problems.append('x86_64 build failed:\n' + proc.tail(log, 20))
     new = []
@@ -163,7 +164,8 @@ def main(args):
         for i, (rev, name) in enumerate(zip(revs, names), 1):
             proc.say('[%d/%d] %s' % (i, len(revs), name))
             series.git('checkout', '-q', rev)
-            problems = check_patch(i, rev, name, base_warn)
+            problems = check_patch(i, rev, name, base_warn,
+                                   i == len(revs))
             for p in problems:
                 print('  FAIL %s: %s' % (name, p))
             if problems:

@@ -54,8 +54,20 @@ def series_hash():
     return h.hexdigest()
 
 
+def _git_dir():
+    """The tree's git directory; build/linux may be a git worktree, whose
+    .git is a file naming it (each worktree keeps its own stamps)."""
+    dot = os.path.join(TREE, '.git')
+    if os.path.isfile(dot):
+        with open(dot) as f:
+            line = f.read().strip()
+        if line.startswith('gitdir: '):
+            return line[len('gitdir: '):]
+    return dot
+
+
 def _stamp_path(name):
-    return os.path.join(TREE, '.git', 'ttmh-' + name)
+    return os.path.join(_git_dir(), 'ttmh-' + name)
 
 
 def read_stamp(name):
