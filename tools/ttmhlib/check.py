@@ -29,10 +29,20 @@ WARN = re.compile(r'^([^\s:]+\.[ch]):\d+:(?:\d+:)? (?:warning|error): (.*)$')
 DOCWARN = re.compile(r'(WARNING|ERROR|CRITICAL)[:)]')
 
 
+def debian_env():
+    """Debian's python3 first: checkpatch's spdxcheck.py needs the ply and
+    git modules of python3-ply and python3-git, which another python3
+    earlier in PATH (pyenv, a venv) does not have."""
+    env = dict(os.environ)
+    env['PATH'] = '/usr/bin:/bin:' + env.get('PATH', '')
+    return env
+
+
 def checkpatch(patch):
     r = subprocess.run(['perl', os.path.join(TREE, 'scripts/checkpatch.pl'),
                         '--strict', '--no-summary', '-q', '--show-types',
-                        patch], cwd=TREE, capture_output=True, text=True)
+                        patch], cwd=TREE, capture_output=True, text=True,
+                       env=debian_env())
     out = (r.stdout + r.stderr).strip()
     return out if (r.returncode or out) else ''
 

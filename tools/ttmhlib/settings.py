@@ -38,7 +38,7 @@ PACKAGES = [
     'busybox-static', 'gnuplot-nox', 'shellcheck',
 ]
 CHECK_PACKAGES = ['python3-sphinx', 'python3-sphinx-rtd-theme',
-                  'python3-yaml']
+                  'python3-yaml', 'python3-ply', 'python3-git']
 
 # Units.
 PAGE_SIZE = 4096
