@@ -49,12 +49,21 @@ arg() (
 	echo "$v"
 )
 
-# mode: "shrinker" with ttmh.shrink=1 (the default), "legacy" (the 6.12
-# path, the virtual driver not opted in) otherwise; the suffix of the
-# scenario result names.
+# mode: the suffix of the scenario result names. "shrinker" with
+# ttmh.shrink=1 (the default: vttm opts in to TTM's shrinker),
+# "driver_shrinker" with ttmh.shrink=2 (vttm registers its own shrinker,
+# built from TTM's helpers), "legacy" (the 6.12 path, vttm not opted in)
+# otherwise.
 mode() {
-	if [ "$(arg ttmh.shrink 1)" = 1 ]; then echo shrinker; else echo legacy; fi
+	case "$(arg ttmh.shrink 1)" in
+	1) echo shrinker ;;
+	2) echo driver_shrinker ;;
+	*) echo legacy ;;
+	esac
 }
+
+# shrinking: true if some shrinker reclaims vttm's pages (either mode).
+shrinking() { [ "$(mode)" != legacy ]; }
 
 # swapdev: ttmh.swapdev=, the kind of swap device: disk (the default,
 # /dev/vda) or zram (/dev/zram0).

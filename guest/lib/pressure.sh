@@ -49,7 +49,7 @@ if [ "$MODE" = legacy ] && [ "${MLOCK:-0}" = 1 ]; then
 	fi
 else
 	why=$(need "$why" "hog=$hogst (want completed)" [ "$hogst" = completed ])
-	if [ "$MODE" = shrinker ]; then
+	if shrinking; then
 		why=$(need "$why" "oom_kills=$oom (want 0)" [ "$oom" = 0 ])
 	fi
 	why=$(need_holder "$why")

@@ -28,7 +28,8 @@ class VmRun:
     swapdev: str = 'disk'          # or 'zram'
     cpus: int = settings.VM_CPUS
     timeout: int = 1800
-    shrink: int = 1                # vttm.shrink: 1 opted in, 0 the 6.12 path
+    shrink: int = 1                # vttm.shrink: 1 TTM's shrinker, 2 vttm's
+    #                                own shrinker, 0 the 6.12 path
     profile: str = 'full'          # 'debug': scenarios sized for KASAN/TCG
     cmdline: str = ''
 
@@ -54,7 +55,7 @@ class VmRun:
 
 SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
              'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
-             'scn-fuzz')
+             'scn-fuzz', 'scn-thp')
 DEBUG_SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
                    'scn-stop', 'scn-interrupt', 'scn-inject', 'scn-fuzz')
 
@@ -74,6 +75,12 @@ RUNS = {r.name: r for r in [
           swap=1024, timeout=1200, cmdline='ttmh.overcommit_pct=150'),
     VmRun('legacy', ('scn-pressure-mlock', 'scn-pressure-swap'), shrink=0,
           timeout=1200),
+    # vttm with its own shrinker, built from TTM's helpers (shrink=2):
+    # the other design upstream took; every scenario must pass with it.
+    VmRun('driver-scenarios', SCENARIOS, shrink=2),
+    VmRun('driver-noswap', ('scn-noswap',), swap=0, shrink=2, timeout=600),
+    VmRun('driver-swapfull', ('scn-swapfull',), swap=128, shrink=2,
+          timeout=600),
 ]}
 
 # The runs of "make test" (and of "tools/ttmh vm" without --runs).
@@ -83,7 +90,7 @@ RUNS = {r.name: r for r in [
 # (tools/tests/logs/zram-allocfail-in-shrinker.log).  Run it with
 # "tools/ttmh vm --runs zram".
 TEST_RUNS = ('kunit', 'debug-scenarios', 'scenarios', 'noswap', 'swapfull',
-             'legacy')
+             'legacy', 'driver-scenarios', 'driver-noswap', 'driver-swapfull')
 
 
 # --------------------------------------------------------------------------
