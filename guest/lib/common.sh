@@ -32,7 +32,14 @@ chan() (
 )
 
 # result NAME PASS|FAIL|SKIP [DETAIL...]: a test result.
-result() { chan TTMH-RESULT "$@"; }
+# Results of a run on zram swap are named NAME.zram, so that they stand
+# apart from the same scenario on the disk.
+result() {
+	n=$1
+	shift
+	[ "$(arg ttmh.swapdev disk)" = zram ] && n=$n.zram
+	chan TTMH-RESULT "$n" "$@"
+}
 
 # demo WORDS...: a line for the "make demo" summary.
 demo() { chan TTMH-DEMO "$@"; }
