@@ -48,24 +48,27 @@ TARGETS = {
     'restore_ratio': ('>=', 0.9),
     'populate_ratio': ('>=', 0.98),
     'scan_max_ms': ('<=', 10.0),
+    'many_scan_max_ms': ('<=', 10.0),
     'pressure_oom_kills': ('<=', 0),
     'pressure_time_ratio': ('<=', 1.2),
 }
 
 
 def parse(ch):
-    """TTMH-BENCH channel lines -> list of (arm, {key: value}); scans."""
-    rows, scans = [], []
+    """TTMH-BENCH channel lines -> list of (arm, {key: value}); the scan
+    durations (ns) of the swap arms and of the many-objects arm."""
+    rows, scans, many = [], [], []
     for ln in ch.words('BENCH'):
         words = ln.split()
         if not words:
             continue
-        if words[0] == 'scan-ns':
-            scans += [int(w) for w in words[1:]]
+        if words[0] in ('scan-ns', 'many-ns'):
+            (scans if words[0] == 'scan-ns' else many).extend(
+                int(w) for w in words[1:])
             continue
         rows.append((words[0], dict(w.split('=', 1) for w in words[1:]
                                     if '=' in w)))
-    return rows, scans
+    return rows, scans, many
 
 
 def num(v):
@@ -91,7 +94,15 @@ def percentile(values, p):
     return s[k]
 
 
-def compute(rows, scans):
+def ms(values, p=None):
+    """The longest (or the p-th percentile) of durations in ns, in ms."""
+    if not values:
+        return None
+    return round((max(values) if p is None else percentile(values, p)) /
+                 1e6, 3)
+
+
+def compute(rows, scans, many=()):
     setup = next((d for a, d in rows if a == 'setup'), {})
     hog0 = {d['rep']: num(d.get('hog_s')) for a, d in rows if a == 'hog0'}
     arms = {}
@@ -129,6 +140,11 @@ def compute(rows, scans):
             it = d.get('intact', '0/0').split('/')
             if it[0] != it[1] or d.get('rc') != '0':
                 lost += 1
+        elif arm == 'many':
+            add('many_backed_up', num(d.get('backed_up')))
+            it = d.get('intact', '0/0').split('/')
+            if it[0] != it[1] or d.get('rc') != '0':
+                lost += 1
     st = {k: stats(v) for k, v in arms.items()}
 
     def med(k):
@@ -153,6 +169,13 @@ def compute(rows, scans):
         'scan_p99_ms': round(percentile(scans, 99) / 1e6, 3)
         if scans else None,
         'scan_count': len(scans),
+        'many_scan_max_ms': ms(many),
+        'many_scan_p99_ms': ms(many, 99),
+        'many_scan_median_ms': round(statistics.median(many) / 1e6, 3)
+        if many else None,
+        'many_scan_count': len(many),
+        'many_objects': next((int(d['objects']) for a, d in rows
+                              if a == 'many' and 'objects' in d), None),
         'pressure_oom_kills': int(oom_bo),
         'pressure_oom_kills_anon': int(oom_anon),
         'pressure_time_ratio': ratio('pressure_s.bo', 'pressure_s.anon'),
@@ -203,6 +226,9 @@ RATIOS = [
     ('populate_ratio', 'populate, opt-in on / off'),
     ('scan_max_ms', 'longest scan, ms'),
     ('scan_p99_ms', 'p99 scan, ms'),
+    ('many_scan_max_ms', 'longest scan, 10 000 objects, ms'),
+    ('many_scan_p99_ms', '  p99'),
+    ('many_scan_median_ms', '  median'),
     ('pressure_oom_kills', 'pressure, OOM kills with the shrinker'),
     ('pressure_time_ratio', 'pressure, hog time objects / anonymous'),
 ]
@@ -402,8 +428,8 @@ def main(args):
     if clock in settings.COARSE_CLOCKS or clock == '?':
         proc.die('bench: the guest clock is %s; its times are tick counts, '
                  'not measurements: no figures reported' % clock)
-    rows, scans = parse(ch)
-    res = compute(rows, scans)
+    rows, scans, many = parse(ch)
+    res = compute(rows, scans, many)
     if not args.no_profile:
         res['profile'] = run_profile(args, res)
     res['command'] = 'make bench'

@@ -156,6 +156,19 @@ def head():
     return git('rev-parse', 'HEAD').stdout.strip()
 
 
+def _keep_discarded():
+    """Keep the tree's work, which is about to be discarded, under a ref.
+
+    Commits and uncommitted edits to tracked files are kept (git stash
+    create); untracked files are not.
+    """
+    sha = git('stash', 'create').stdout.strip() or head()
+    ref = 'refs/ttmh/discarded/' + time.strftime('%Y%m%d-%H%M%S')
+    git('update-ref', ref, sha)
+    proc.say('note: the discarded work of build/linux is kept as %s '
+             '(git -C build/linux stash apply %s)' % (ref, ref))
+
+
 def ensure_tree(force=False):
     """Make build/linux hold the base plus the series.
 
@@ -189,6 +202,8 @@ def ensure_tree(force=False):
                      'discard the work')
     if os.path.exists(os.path.join(TREE, '.git', 'rebase-apply')):
         git('am', '--abort', check=False)
+    if wip and not fresh:
+        _keep_discarded()
     git('checkout', '-q', '-f', '-B', settings.BRANCH, settings.BASE_TAG)
     git('reset', '-q', '--hard', settings.BASE_TAG)
     git('clean', '-q', '-fd', check=False)
