@@ -287,20 +287,34 @@ static void bo_check(int fd, uint32_t obj, uint32_t gen, int zero,
 	bo_unmap(bo, v);
 }
 
+/* How long --retry-nomem keeps retrying one ioctl, in seconds. */
+#define NOMEM_RETRY_S 120
+
 static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 {
-	unsigned int nomem_tries = 0;
+	double nomem_since = 0;
 
 	while (ioctl(fd, req, arg)) {
 		if (errno == EINTR || errno == EAGAIN) {
 			eintr++;
 			continue;
 		}
-		/* With --retry-nomem, an allocation failure is transient. */
-		if (errno == ENOMEM && retry_nomem && ++nomem_tries < 1000) {
-			enomem++;
-			usleep(1000);
-			continue;
+		/*
+		 * With --retry-nomem, an allocation failure is transient: a
+		 * restore keeps what it restored before failing, so retries
+		 * make progress, but under injected failures and a shrinker
+		 * taking pages back they may need many. A count of tries
+		 * (1000 x 1 ms) ran out in 1 s on a 32 MiB object; the
+		 * budget is time.
+		 */
+		if (errno == ENOMEM && retry_nomem) {
+			if (!nomem_since)
+				nomem_since = now_s();
+			if (now_s() - nomem_since < NOMEM_RETRY_S) {
+				enomem++;
+				usleep(1000);
+				continue;
+			}
 		}
 		fprintf(stderr, "%s: %s\n", what, strerror(errno));
 		exit(2);
@@ -615,7 +629,7 @@ static void usage(FILE *f)
 "  --gpu-use         restore by a \"GPU use\" before verifying\n"
 "  --stats           print the device's counters at the end\n"
 "  --verbose         progress lines while filling\n"
-"  --retry-nomem     retry ioctls that fail with ENOMEM\n"
+"  --retry-nomem     retry ioctls that fail with ENOMEM (120 s each)\n"
 "  --anon            anonymous memory instead of buffer objects\n"
 "  --churn           only create, populate and free --count objects\n"
 "  --reverify        verify again, all resident (not with --free-verified)\n"
