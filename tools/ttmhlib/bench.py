@@ -165,9 +165,8 @@ def compute(rows, scans, many=()):
         'restore_fault_ratio': restore_fault,
         'restore_validate_ratio': restore_validate,
         'populate_ratio': ratio('populate.shrink1', 'populate.shrink0'),
-        'scan_max_ms': round(max(scans) / 1e6, 3) if scans else None,
-        'scan_p99_ms': round(percentile(scans, 99) / 1e6, 3)
-        if scans else None,
+        'scan_max_ms': ms(scans),
+        'scan_p99_ms': ms(scans, 99),
         'scan_count': len(scans),
         'many_scan_max_ms': ms(many),
         'many_scan_p99_ms': ms(many, 99),
