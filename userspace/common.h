@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,39 @@ static inline int vttm_open(void)
 	}
 	fprintf(stderr, "no vttm render node\n");
 	exit(2);
+}
+
+/*
+ * vttm_stat(): counter @key of the device's debugfs file
+ * dri/<device>/vttm_stats ("key value" lines), or -1 if there is no such
+ * file or key (debugfs not mounted, an older driver).
+ */
+static inline long long vttm_stat(const char *key)
+{
+	static char path[128];
+	char name[64];
+	long long v;
+	FILE *f;
+
+	if (!path[0]) {
+		glob_t g;
+
+		if (glob("/sys/kernel/debug/dri/*/vttm_stats", 0, NULL, &g))
+			return -1;
+		snprintf(path, sizeof(path), "%s", g.gl_pathv[0]);
+		globfree(&g);
+	}
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, key)) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	return -1;
 }
 
 /*

@@ -105,6 +105,9 @@ static void remember(uint32_t handle, int fd)
 	offsets[i] = ioctl(fd, DRM_IOCTL_VTTM_MMAP_OFFSET, &o) ? 0 : o.offset;
 }
 
+/* The id of the last kernel mapping made, to unmap or read it. */
+static uint32_t last_kmap;
+
 static int fuzz_one(int fd)
 {
 	union {
@@ -113,7 +116,7 @@ static int fuzz_one(int fd)
 		struct drm_vttm_madvise madv;
 		struct drm_vttm_gpu_use use;
 		struct drm_vttm_pin pin;
-		struct drm_vttm_stats stats;
+		struct drm_vttm_kmap kmap;
 		struct drm_gem_close close;
 		uint8_t raw[64];
 	} a;
@@ -146,13 +149,39 @@ static int fuzz_one(int fd)
 	case 4:
 		a.use.handle = pick_handle();
 		a.use.flags = pick_u32(1);
+		if (rnd() % 2)
+			a.use.busy_us = rnd() % 4 ? rnd() % 2000 : pick_u32(2000000);
+		if (rnd() % 8 == 0)
+			a.use.pad = (uint32_t)rnd();
 		return ioctl(fd, DRM_IOCTL_VTTM_GPU_USE, pick_ptr(&a.use));
 	case 5:
 		a.pin.handle = pick_handle();
 		a.pin.pin = pick_u32(1);
 		return ioctl(fd, DRM_IOCTL_VTTM_PIN, pick_ptr(&a.pin));
-	case 6:
-		return ioctl(fd, DRM_IOCTL_VTTM_STATS, pick_ptr(&a.stats));
+	case 6: {
+		/* Kernel mappings of dma-bufs: real, stale or random fds. */
+		struct drm_prime_handle h = { .handle = pick_handle(),
+					      .flags = DRM_CLOEXEC };
+		int dfd = -1;
+
+		if (rnd() % 2 && !ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &h))
+			dfd = h.fd;
+		a.kmap.op = pick_u32(2);
+		a.kmap.fd = dfd >= 0 && rnd() % 4 ? dfd : (int)pick_u32(64);
+		a.kmap.id = rnd() % 2 ? last_kmap : pick_u32(8);
+		a.kmap.offset = rnd() % 2 ? (rnd() % 64) * 4096 : rnd();
+		a.kmap.size = rnd() % 2 ? rnd() % 8192 : rnd();
+		a.kmap.data = (uintptr_t)(rnd() % 2 ? (void *)a.raw :
+					  pick_ptr(a.raw));
+		if (a.kmap.size > sizeof(a.raw) && a.kmap.data == (uintptr_t)a.raw)
+			a.kmap.size = sizeof(a.raw);
+		ret = ioctl(fd, DRM_IOCTL_VTTM_KMAP, pick_ptr(&a.kmap));
+		if (!ret && a.kmap.op == VTTM_KMAP_MAP)
+			last_kmap = a.kmap.id;
+		if (dfd >= 0)
+			close(dfd);
+		return ret;
+	}
 	case 7:
 		/* Any command number of the driver range, any size, any dir. */
 		for (i = 0; i < sizeof(a.raw); i++)
@@ -201,9 +230,9 @@ int main(int argc, char **argv)
 {
 	unsigned long iterations = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
 	unsigned long n, ok = 0, errors = 0;
-	struct drm_vttm_stats s = { 0 };
 	struct sigaction sa = { 0 };
-	int fd, fd2;
+	long long bos = -1, pinned = -1, kmaps = -1;
+	int fd;
 
 	if (argc > 2)
 		rng_state ^= strtoull(argv[2], NULL, 0) * 0xbf58476d1ce4e5b9ull;
@@ -233,19 +262,19 @@ int main(int argc, char **argv)
 	 * Objects are freed when their last handle goes, possibly after a
 	 * delayed destroy: none may be left after a few seconds.
 	 */
-	fd2 = vttm_open();
-	for (n = 0; n < 50; n++) {
-		if (ioctl(fd2, DRM_IOCTL_VTTM_STATS, &s)) {
-			perror("stats");
+	for (n = 0; n < 100; n++) {
+		bos = vttm_stat("bo_count");
+		pinned = vttm_stat("pinned_pages");
+		kmaps = vttm_stat("kmaps");
+		if (bos < 0) {
+			fprintf(stderr, "no debugfs dri/*/vttm_stats\n");
 			return 2;
 		}
-		if (!s.bo_count)
+		if (!bos && !pinned && !kmaps)
 			break;
 		usleep(100000);
 	}
-	close(fd2);
-	printf("VTTM-FUZZ iterations=%lu ok=%lu errors=%lu sigbus=%d leaked_bos=%llu\n",
-	       iterations, ok, errors, (int)faults,
-	       (unsigned long long)s.bo_count);
-	return s.bo_count ? 1 : 0;
+	printf("VTTM-FUZZ iterations=%lu ok=%lu errors=%lu sigbus=%d leaked_bos=%lld pinned_pages=%lld kmaps=%lld\n",
+	       iterations, ok, errors, (int)faults, bos, pinned, kmaps);
+	return bos || pinned || kmaps ? 1 : 0;
 }

@@ -50,8 +50,11 @@
  * classified), 2 on usage or setup errors.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "common.h"
 
@@ -67,6 +70,8 @@ struct bo {
 	uint64_t size;
 	int purgeable;
 	int freed;
+	int dmabuf;	/* --dmabuf/--kmap: its dma-buf fd, else -1 */
+	uint32_t kmap;	/* --kmap: the kernel mapping's id, else 0 */
 };
 
 /* The verify counters: pages = intact + stale + foreign + zero + other. */
@@ -93,6 +98,10 @@ static int compressible;
 
 /* "VTTM-WORK mismatch" lines left to print; 0 in the self-test. */
 static unsigned int mismatch_lines = 10;
+
+/* Create flags (--caching), and how GPU uses are made (--busy-us ...). */
+static const char *caching = "cached";
+static uint32_t busy_us, use_flags;
 
 static unsigned int pattern_words(void)
 {
@@ -322,12 +331,30 @@ static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 }
 
 /* Create @bo of @size bytes: a buffer object, or anonymous memory. */
+/* --caching: the create flags of object @i. */
+static uint32_t create_flags(unsigned int i)
+{
+	static const uint32_t mixed[] = { 0, VTTM_CREATE_WC, VTTM_CREATE_UC };
+
+	if (!strcmp(caching, "wc"))
+		return VTTM_CREATE_WC;
+	if (!strcmp(caching, "uc"))
+		return VTTM_CREATE_UC;
+	if (!strcmp(caching, "mixed"))
+		return mixed[i % 3];
+	return 0;
+}
+
 static void bo_create(int fd, struct bo *bo, uint64_t size, int anon)
 {
-	struct drm_vttm_create c = { .size = size };
+	struct drm_vttm_create c = {
+		.size = size,
+		.flags = anon ? 0 : create_flags(bo - bos),
+	};
 	struct drm_vttm_mmap_offset o = { 0 };
 
 	bo->size = size;
+	bo->dmabuf = -1;
 	if (anon) {
 		bo->anon = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -361,11 +388,44 @@ static void bo_free(int fd, struct bo *bo)
 /* A "GPU use" of @bo, which restores its content: returns its seconds. */
 static double bo_gpu_use(int fd, struct bo *bo)
 {
-	struct drm_vttm_gpu_use g = { .handle = bo->handle };
+	struct drm_vttm_gpu_use g = { .handle = bo->handle, .flags = use_flags,
+				      .busy_us = busy_us };
 	double t = now_s();
 
 	xioctl(fd, DRM_IOCTL_VTTM_GPU_USE, &g, "gpu use");
 	return now_s() - t;
+}
+
+/* A purged object must raise SIGBUS on access: probe its first page. */
+static sigjmp_buf probe_jmp;
+
+static void on_probe_fault(int sig)
+{
+	siglongjmp(probe_jmp, sig);
+}
+
+/* The signal that reading the byte at @v raised, or 0. */
+static __attribute__((noinline)) int probe_read(volatile uint8_t *v)
+{
+	struct sigaction sa = { .sa_handler = on_probe_fault }, old;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &old);
+	sig = sigsetjmp(probe_jmp, 1);
+	if (!sig)
+		(void)v[0];
+	sigaction(SIGBUS, &old, NULL);
+	return sig;
+}
+
+/* 1 if reading the first page of @bo raised SIGBUS, 0 if it did not. */
+static int bo_probe_sigbus(int fd, struct bo *bo)
+{
+	void *v = bo_map(fd, bo);
+	int sig = probe_read(v);
+
+	bo_unmap(bo, v);
+	return sig == SIGBUS;
 }
 
 /*
@@ -377,43 +437,275 @@ static int verify_all(int fd, uint32_t gen, int gpu_use, int free_verified,
 		      struct tally *per)
 {
 	struct tally t = { 0 };
-	unsigned int i, purged_bos = 0;
-	uint64_t zeroed = 0;
+	unsigned int i, purged_bos = 0, sigbus = 0;
 	double restore_s = 0, t0 = now_s();
 
 	for (i = 0; i < nbos; i++) {
 		struct tally o = { 0 };
-		int zero = 0;
 
-		if (gpu_use && !bos[i].anon)
-			restore_s += bo_gpu_use(fd, &bos[i]);
 		if (bos[i].purgeable) {
 			struct drm_vttm_madvise m = { .handle = bos[i].handle,
 						      .madv = VTTM_MADV_WILLNEED };
 
 			xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
-			/* Purged: it must read back as zeroes. */
-			zero = !m.retained;
+			/*
+			 * Purged: the object is gone for good, and a CPU
+			 * access must raise SIGBUS, not read zeroes. One that
+			 * does not counts as one page of class "other".
+			 */
+			if (!m.retained) {
+				purged_bos++;
+				if (bo_probe_sigbus(fd, &bos[i])) {
+					sigbus++;
+				} else {
+					o.pages = o.other = 1;
+					printf("VTTM-WORK mismatch bo=%u page=0 gen=%u class=purged-no-sigbus\n",
+					       i, gen);
+				}
+				tally_add(&t, &o);
+				if (per)
+					per[i] = o;
+				if (free_verified)
+					bo_free(fd, &bos[i]);
+				continue;
+			}
 		}
-		bo_check(fd, i, gen, zero, &o);
-		if (zero) {
-			purged_bos++;
-			zeroed += o.intact;
-		}
+		if (gpu_use && !bos[i].anon)
+			restore_s += bo_gpu_use(fd, &bos[i]);
+		bo_check(fd, i, gen, 0, &o);
 		tally_add(&t, &o);
 		if (per)
 			per[i] = o;
 		if (free_verified)
 			bo_free(fd, &bos[i]);
 	}
-	printf("VTTM-WORK verify pages=%llu intact=%llu purged_bos=%u zeroed_ok=%llu verify_s=%.3f restore_s=%.3f signals=%d eintr=%lu enomem=%lu gen=%u stale=%llu foreign=%llu zero=%llu other=%llu\n",
+	printf("VTTM-WORK verify pages=%llu intact=%llu purged_bos=%u purged_sigbus=%u verify_s=%.3f restore_s=%.3f signals=%d eintr=%lu enomem=%lu gen=%u stale=%llu foreign=%llu zero=%llu other=%llu\n",
 	       (unsigned long long)t.pages, (unsigned long long)t.intact,
-	       purged_bos, (unsigned long long)zeroed, now_s() - t0, restore_s,
+	       purged_bos, sigbus, now_s() - t0, restore_s,
 	       (int)signals, eintr, enomem, gen, (unsigned long long)t.stale,
 	       (unsigned long long)t.foreign, (unsigned long long)t.zero,
 	       (unsigned long long)t.other);
 	fflush(stdout);
 	return t.intact == t.pages;
+}
+
+/*
+ * --gpu-loop: a thread that keeps using random objects on the "GPU" (with
+ * --busy-us, each use leaves the object busy; every move between system
+ * memory and TT is pipelined behind a fence and leaves a ghost object),
+ * from before the hold until the verify, so that the shrinker meets busy
+ * objects, ghosts and moves in flight while memory is short.
+ */
+struct gpu_loop {
+	pthread_t thread;
+	int fd;
+	volatile int stop;
+	unsigned long uses, enomem, busy;
+};
+
+static void *gpu_loop_main(void *arg)
+{
+	struct gpu_loop *gl = arg;
+	uint64_t x = seed * PATTERN_GOLDEN + 1;
+
+	while (!gl->stop) {
+		struct bo *bo;
+		struct drm_vttm_gpu_use g = { .flags = use_flags,
+					      .busy_us = busy_us };
+
+		x = mix64(x);
+		bo = &bos[x % nbos];
+		if (bo->purgeable)
+			continue;
+		g.handle = bo->handle;
+		if (!ioctl(gl->fd, DRM_IOCTL_VTTM_GPU_USE, &g)) {
+			gl->uses++;
+			continue;
+		}
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		if (errno == ENOMEM || errno == EBUSY) {
+			/* Memory is short, or busy objects fill TT. */
+			errno == ENOMEM ? gl->enomem++ : gl->busy++;
+			usleep(10000);
+			continue;
+		}
+		fprintf(stderr, "gpu loop: %s\n", strerror(errno));
+		exit(2);
+	}
+	return NULL;
+}
+
+static void gpu_loop_start(struct gpu_loop *gl, int fd)
+{
+	gl->fd = fd;
+	if (pthread_create(&gl->thread, NULL, gpu_loop_main, gl)) {
+		fprintf(stderr, "gpu loop: pthread_create failed\n");
+		exit(2);
+	}
+}
+
+static void gpu_loop_stop(struct gpu_loop *gl)
+{
+	gl->stop = 1;
+	pthread_join(gl->thread, NULL);
+	printf("VTTM-WORK gpu-loop uses=%lu enomem=%lu ebusy=%lu\n", gl->uses,
+	       gl->enomem, gl->busy);
+	fflush(stdout);
+}
+
+/*
+ * --dmabuf K: the first K objects are exported as dma-bufs, and a child
+ * process imports them on a render node of its own and verifies them
+ * through its own mappings when the parent verifies (the generation to
+ * check comes down a pipe).
+ */
+struct dmabuf_child {
+	pid_t pid;
+	int pipe;
+};
+
+static void bo_export(int fd, struct bo *bo)
+{
+	struct drm_prime_handle h = {
+		.handle = bo->handle,
+		.flags = DRM_CLOEXEC | DRM_RDWR,
+	};
+
+	xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &h, "prime export");
+	bo->dmabuf = h.fd;
+}
+
+static int dmabuf_child_main(int rfd, unsigned int k)
+{
+	struct tally t = { 0 };
+	unsigned int i;
+	uint32_t gen;
+	int fd = vttm_open();
+
+	for (i = 0; i < k; i++) {
+		struct drm_prime_handle h = { .fd = bos[i].dmabuf };
+		struct drm_vttm_mmap_offset o = { 0 };
+
+		xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h, "prime import");
+		o.handle = h.handle;
+		xioctl(fd, DRM_IOCTL_VTTM_MMAP_OFFSET, &o, "mmap offset");
+		bos[i].handle = h.handle;
+		bos[i].offset = o.offset;
+	}
+	if (read(rfd, &gen, sizeof(gen)) != sizeof(gen))
+		return 2;
+	for (i = 0; i < k; i++)
+		bo_check(fd, i, gen, 0, &t);
+	printf("VTTM-WORK dmabuf-child bos=%u pages=%llu intact=%llu gen=%u stale=%llu foreign=%llu zero=%llu other=%llu\n",
+	       k, (unsigned long long)t.pages, (unsigned long long)t.intact,
+	       gen, (unsigned long long)t.stale, (unsigned long long)t.foreign,
+	       (unsigned long long)t.zero, (unsigned long long)t.other);
+	fflush(stdout);
+	return t.pages && t.intact == t.pages ? 0 : 1;
+}
+
+static void dmabuf_child_start(struct dmabuf_child *c, unsigned int k)
+{
+	int p[2];
+
+	if (pipe(p)) {
+		perror("pipe");
+		exit(2);
+	}
+	fflush(stdout);
+	c->pid = fork();
+	if (c->pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (!c->pid) {
+		close(p[1]);
+		_exit(dmabuf_child_main(p[0], k));
+	}
+	close(p[0]);
+	c->pipe = p[1];
+}
+
+/* Let the child verify generation @gen; 1 if it found every page intact. */
+static int dmabuf_child_finish(struct dmabuf_child *c, uint32_t gen)
+{
+	int status;
+
+	if (write(c->pipe, &gen, sizeof(gen)) != sizeof(gen))
+		return 0;
+	close(c->pipe);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return 0;
+	return WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+/*
+ * --kmap K: the first K objects are mapped in the kernel by vttm as a
+ * dma-buf importer (DRM_IOCTL_VTTM_KMAP) for the whole hold. Such a mapping
+ * does not pin: the shrinker must leave the objects alone all the same.
+ * At the verify, before any CPU access that could bring pages back, their
+ * content is read through the kernel mapping and checked.
+ */
+static void bo_kmap(int fd, struct bo *bo)
+{
+	struct drm_vttm_kmap k = { .fd = bo->dmabuf, .op = VTTM_KMAP_MAP };
+
+	xioctl(fd, DRM_IOCTL_VTTM_KMAP, &k, "kmap");
+	bo->kmap = k.id;
+}
+
+static int kmap_verify(int fd, unsigned int k, uint32_t gen)
+{
+	static uint64_t page[PAGE_WORDS];
+	struct tally t = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		struct drm_vttm_kmap r = {
+			.op = VTTM_KMAP_READ,
+			.id = bos[i].kmap,
+			.size = PAGE_SZ,
+			.data = (uintptr_t)page,
+		};
+		struct drm_vttm_kmap u = { .op = VTTM_KMAP_UNMAP,
+					   .id = bos[i].kmap };
+		uint64_t p;
+
+		for (p = 0; p < bos[i].size / PAGE_SZ; p++) {
+			enum page_class c;
+
+			r.offset = p * PAGE_SZ;
+			xioctl(fd, DRM_IOCTL_VTTM_KMAP, &r, "kmap read");
+			c = classify(page, i, p, gen);
+			t.pages++;
+			if (c == PG_INTACT)
+				t.intact++;
+			else if (mismatch_lines) {
+				mismatch_lines--;
+				printf("VTTM-WORK mismatch kmap bo=%u page=%llu gen=%u class=%s\n",
+				       i, (unsigned long long)p, gen,
+				       class_name[c]);
+			}
+		}
+		xioctl(fd, DRM_IOCTL_VTTM_KMAP, &u, "kunmap");
+		bos[i].kmap = 0;
+	}
+	printf("VTTM-WORK kmap bos=%u pages=%llu intact=%llu gen=%u\n", k,
+	       (unsigned long long)t.pages, (unsigned long long)t.intact, gen);
+	fflush(stdout);
+	return t.pages && t.intact == t.pages;
+}
+
+/* --stats: the device's counters, from debugfs. */
+static void print_stats(void)
+{
+	printf("VTTM-WORK stats bos=%lld bo_pages=%lld shrinkable=%lld purgeable=%lld pinned=%lld tt_used=%lld fences=%lld evictions=%lld pipelined=%lld shrink=%lld\n",
+	       vttm_stat("bo_count"), vttm_stat("bo_pages"),
+	       vttm_stat("shrinkable_pages"), vttm_stat("purgeable_pages"),
+	       vttm_stat("pinned_pages"), vttm_stat("tt_used_pages"),
+	       vttm_stat("fences"), vttm_stat("evictions"),
+	       vttm_stat("pipelined_moves"), vttm_stat("shrink"));
 }
 
 /* --rewrite: write generation @gen into every object; prints its line. */
@@ -627,6 +919,18 @@ static void usage(FILE *f)
 "                    rewritten gen=G ...\", on the next SIGUSR1 verify it;\n"
 "                    not with --purgeable or --free-verified\n"
 "  --gpu-use         restore by a \"GPU use\" before verifying\n"
+"  --busy-us N       GPU uses leave the object busy for N us (a fence)\n"
+"  --keep-bound      GPU uses leave the object bound to TT; with it, every\n"
+"                    object is used (bound) once before --pin and the hold\n"
+"  --gpu-loop        a thread keeps using random objects on the GPU from\n"
+"                    before the hold until the verify\n"
+"  --caching C       cached (default), wc, uc, or mixed (object i: cached,\n"
+"                    wc, uc for i mod 3)\n"
+"  --dmabuf K        export the first K objects; a child process imports\n"
+"                    them and verifies them through its own mappings\n"
+"  --kmap K          (with --dmabuf K' >= K, or alone) the kernel maps the\n"
+"                    first K objects as a dma-buf importer for the hold;\n"
+"                    verified through that mapping first\n"
 "  --stats           print the device's counters at the end\n"
 "  --verbose         progress lines while filling\n"
 "  --retry-nomem     retry ioctls that fail with ENOMEM (120 s each)\n"
@@ -645,8 +949,11 @@ static void usage(FILE *f)
 "                    --anon, no device needed; --hold waits for SIGUSR1\n"
 "                    before verifying\n"
 "Output lines (key=value): VTTM-WORK created, ready, rewritten, verify\n"
-"(pages intact purged_bos zeroed_ok verify_s restore_s signals eintr enomem\n"
-"gen stale foreign zero other), mismatch, reverify, stats, self-test.\n");
+"(pages intact purged_bos purged_sigbus verify_s restore_s signals eintr\n"
+"enomem gen stale foreign zero other), mismatch, reverify, stats,\n"
+"gpu-loop, dmabuf-child, kmap, self-test. A purged object must raise\n"
+"SIGBUS when read; one that does not is a mismatch of class\n"
+"purged-no-sigbus.\n");
 }
 
 enum {
@@ -655,6 +962,12 @@ enum {
 	OPT_REWRITE,
 	OPT_SELF_TEST,
 	OPT_HELP,
+	OPT_BUSY_US,
+	OPT_KEEP_BOUND,
+	OPT_GPU_LOOP,
+	OPT_CACHING,
+	OPT_DMABUF,
+	OPT_KMAP,
 };
 
 int main(int argc, char **argv)
@@ -680,6 +993,12 @@ int main(int argc, char **argv)
 		{ "free-verified", no_argument, NULL, 'F' },
 		{ "self-test", no_argument, NULL, OPT_SELF_TEST },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "busy-us", required_argument, NULL, OPT_BUSY_US },
+		{ "keep-bound", no_argument, NULL, OPT_KEEP_BOUND },
+		{ "gpu-loop", no_argument, NULL, OPT_GPU_LOOP },
+		{ "caching", required_argument, NULL, OPT_CACHING },
+		{ "dmabuf", required_argument, NULL, OPT_DMABUF },
+		{ "kmap", required_argument, NULL, OPT_KMAP },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int count = 4, purgeable = 0, pin = 0, rewrite = 0, i, cycle;
@@ -687,6 +1006,10 @@ int main(int argc, char **argv)
 	int hold = 0, gpu_use = 0, stats = 0, verbose = 0, opt, fd = -1;
 	int anon = 0, do_churn = 0, reverify = 0, free_verified = 0;
 	int odd_sizes = 0, do_self_test = 0, size_given = 0, good = 1;
+	unsigned int dmabuf = 0, kmap = 0;
+	int do_gpu_loop = 0;
+	struct gpu_loop gl = { 0 };
+	struct dmabuf_child child = { 0 };
 	uint32_t gen = 0;
 	struct sigaction sa = { 0 };
 	sigset_t usr1;
@@ -727,6 +1050,20 @@ int main(int argc, char **argv)
 		case 'F': free_verified = 1; break;
 		case OPT_SELF_TEST: do_self_test = 1; break;
 		case OPT_HELP: usage(stdout); return 0;
+		case OPT_BUSY_US: busy_us = strtoul(optarg, NULL, 0); break;
+		case OPT_KEEP_BOUND: use_flags |= VTTM_GPU_USE_KEEP_BOUND; break;
+		case OPT_GPU_LOOP: do_gpu_loop = 1; break;
+		case OPT_CACHING:
+			caching = optarg;
+			if (strcmp(caching, "cached") && strcmp(caching, "wc") &&
+			    strcmp(caching, "uc") && strcmp(caching, "mixed")) {
+				fprintf(stderr, "vttm-work: --caching %s: want cached, wc, uc or mixed\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_DMABUF: dmabuf = strtoul(optarg, NULL, 0); break;
+		case OPT_KMAP: kmap = strtoul(optarg, NULL, 0); break;
 		default:
 			usage(stderr);
 			return 2;
@@ -747,6 +1084,16 @@ int main(int argc, char **argv)
 	}
 	if (!size) {
 		fprintf(stderr, "vttm-work: the size must not be 0\n");
+		return 2;
+	}
+	if ((dmabuf || kmap || do_gpu_loop) &&
+	    (anon || do_churn || do_self_test || free_verified ||
+	     dmabuf > count || kmap > count)) {
+		fprintf(stderr, "vttm-work: --dmabuf, --kmap, --gpu-loop: at most --count objects, not with --anon, --churn, --self-test or --free-verified\n");
+		return 2;
+	}
+	if ((dmabuf || kmap) && purgeable > count - (dmabuf > kmap ? dmabuf : kmap)) {
+		fprintf(stderr, "vttm-work: the exported objects must not be purgeable\n");
 		return 2;
 	}
 	if (rewrite)
@@ -789,6 +1136,9 @@ int main(int argc, char **argv)
 	}
 	if (anon)
 		pin = purgeable = 0;
+	/* --keep-bound: every object is bound to TT once, before any pin. */
+	for (i = 0; !anon && use_flags & VTTM_GPU_USE_KEEP_BOUND && i < count; i++)
+		bo_gpu_use(fd, &bos[i]);
 	for (i = 0; i < count && i < pin; i++) {
 		struct drm_vttm_pin p = { .handle = bos[i].handle, .pin = 1 };
 
@@ -805,6 +1155,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)(total >> 20), now_s() - t,
 	       (unsigned long long)(total >> 10));
 	fflush(stdout);
+
+	for (i = 0; i < (dmabuf > kmap ? dmabuf : kmap); i++)
+		bo_export(fd, &bos[i]);
+	for (i = 0; i < kmap; i++)
+		bo_kmap(fd, &bos[i]);
+	/* The child first: it must not inherit a thread's locks. */
+	if (dmabuf)
+		dmabuf_child_start(&child, dmabuf);
+	if (do_gpu_loop)
+		gpu_loop_start(&gl, fd);
 
 	if (hold) {
 		printf("VTTM-WORK ready pid=%d\n", getpid());
@@ -823,7 +1183,14 @@ int main(int argc, char **argv)
 		wait_usr1();
 	}
 
+	if (do_gpu_loop)
+		gpu_loop_stop(&gl);
+	/* Through the kernel mappings first: no CPU fault has restored them. */
+	if (kmap)
+		good &= kmap_verify(fd, kmap, gen);
 	good &= verify_all(fd, gen, gpu_use, free_verified, NULL);
+	if (dmabuf)
+		good &= dmabuf_child_finish(&child, gen);
 
 	if (reverify) {
 		/* The same again, all resident now: the cost of the check. */
@@ -847,16 +1214,8 @@ int main(int argc, char **argv)
 			good = 0;
 	}
 
-	if (stats && !anon) {
-		struct drm_vttm_stats s = { 0 };
-
-		xioctl(fd, DRM_IOCTL_VTTM_STATS, &s, "stats");
-		printf("VTTM-WORK stats bos=%llu bo_pages=%llu shrinkable=%llu purgeable=%llu shrink=%u\n",
-		       (unsigned long long)s.bo_count,
-		       (unsigned long long)s.bo_pages,
-		       (unsigned long long)s.shrinkable_pages,
-		       (unsigned long long)s.purgeable_pages, s.shrink_enabled);
-	}
+	if (stats && !anon)
+		print_stats();
 	fflush(stdout);
 
 	/* Purged objects must read back as zeroes, everything else intact. */

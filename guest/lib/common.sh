@@ -124,6 +124,10 @@ shrinker_stat() {
 #                         of RAM; debug: MemAvailable now + MIB (at most
 #                         48): that much must go to swap
 #   sized calls N         calls per fuzz seed: N; debug: N / 32
+#   sized paths MIB       the objects (and the squeeze) of the driver-path
+#                         scenarios (busy, pipelined, caching, dmabuf,
+#                         pinned, evict): MIB; debug: MIB / 4, a
+#                         multiple of 8, at least 16
 #   sized content PCT     the objects of scn-content: PCT% of RAM; debug:
 #                         32 MiB (under MemAvailable: each pass over
 #                         more than that would push every object out
@@ -133,8 +137,12 @@ sized() (
 	case "$p:$1" in
 	full:overcommit | full:idle | full:hog | full:content)
 		echo $(($2 * $(mem_mib) / 100)) ;;
-	full:object | full:calls)
+	full:object | full:calls | full:paths)
 		echo "$2" ;;
+	debug:paths)
+		n=$(($2 / 4 / 8 * 8))
+		[ "$n" -ge 16 ] || n=16
+		echo "$n" ;;
 	debug:overcommit)
 		echo $(($(mem_avail_mib) + 48 * $2 / 200)) ;;
 	debug:idle)
@@ -160,6 +168,75 @@ sized() (
 		exit 1 ;;
 	esac
 )
+
+# vstat KEY: a counter of vttm's debugfs file dri/<dev>/vttm_stats.
+vstat() {
+	cat /sys/kernel/debug/dri/*/vttm_stats 2>/dev/null |
+		awk -v k="$1" '$1 == k {print $2; exit}'
+}
+
+# pool_stat KEY: a counter of debugfs ttm/page_pool_backup.
+pool_stat() {
+	awk -v k="$1" '$1 == k {print $2}' /sys/kernel/debug/ttm/page_pool_backup 2>/dev/null
+}
+
+# reload_vttm [PARAM=VALUE...]: unload vttm and load it again with these
+# parameters (and the shrink mode of the run). Returns 1 on failure.
+reload_vttm() {
+	rmmod vttm 2>/dev/null
+	modprobe vttm shrink="$(arg ttmh.shrink 1)" "$@"
+}
+
+# vttm_idle [SECONDS]: wait (default 60 s) until the device has no object,
+# pin, fence or kernel mapping left, as after every workload; returns 1 if
+# it still has some, and prints the counters either way.
+vttm_idle() (
+	n=$((${1:-60} * 10))
+	while :; do
+		c="bo_count=$(vstat bo_count) pinned_pages=$(vstat pinned_pages) fences=$(vstat fences) kmaps=$(vstat kmaps) tt_used_pages=$(vstat tt_used_pages)"
+		case "$c" in
+		*=[1-9]* | *=-* | *"= "* | *=) ;;
+		*) echo "$c"; exit 0 ;;
+		esac
+		n=$((n - 1))
+		if [ "$n" -le 0 ]; then echo "$c"; exit 1; fi
+		sleep 0.1
+	done
+)
+
+# fdinfo_kib PID KEY: KEY (e.g. drm-resident-system) of PID's vttm render
+# node file in fdinfo, in KiB; empty if it has none.
+fdinfo_kib() (
+	for f in /proc/"$1"/fd/*; do
+		case "$(readlink "$f")" in
+		/dev/dri/renderD*)
+			awk -v k="$2:" '$1 == k {print $2; exit}' "/proc/$1/fdinfo/${f##*/}"
+			exit 0 ;;
+		esac
+	done
+)
+
+# squeeze_sampling MIB CMD: squeeze MIB in the background and run CMD
+# every 0.2 s until the hog ends. Sets hogst like run_hog.
+squeeze_sampling() {
+	hog --mib $(($(mem_avail_mib) + $1)) --passes 1 > /tmp/squeeze.out 2>&1 &
+	sqpid=$!
+	while kill -0 "$sqpid" 2>/dev/null; do
+		$2
+		sleep 0.2
+	done
+	wait "$sqpid"
+	case $? in
+	0) hogst=completed ;;
+	137) hogst=oom-killed ;;
+	*) hogst=failed ;;
+	esac
+	cat /tmp/squeeze.out
+}
+
+# squeeze MIB: a hog that needs MIB more than is available, once: pushes
+# about MIB out of memory. Sets what run_hog sets.
+squeeze() { run_hog $(($(mem_avail_mib) + $1)) --passes 1; }
 
 # load_vttm: load the virtual driver, opted in to the shrinker or not
 # (ttmh.shrink); without it the test cannot run: FAIL and exit 1.

@@ -51,6 +51,9 @@ def vm_runs(args):
     runs = [vm.RUNS[n] for n in vm.check_names(names)]
     if args.cpus:
         runs = [dataclasses.replace(r, cpus=args.cpus) for r in runs]
+    if getattr(args, 'tests', None):
+        tests = tuple(args.tests.split(','))
+        runs = [dataclasses.replace(r, tests=tests) for r in runs]
     return runs
 
 
@@ -132,6 +135,10 @@ def main():
         p.add_argument('--cpus', type=int, help='vCPUs for every VM run')
     sub.choices['vm'].add_argument('--shell', action='store_true',
                                    help='boot the first run to a shell')
+    sub.choices['vm'].add_argument('--tests',
+                                   help='comma-separated guest tests, '
+                                   'instead of the runs\' own (e.g. '
+                                   'scn-busy,scn-evict)')
     add('check', check.main, 'per-patch checks')
     p = add('demo', demo.main, 'the demonstration')
     p.add_argument('--report-only', action='store_true')

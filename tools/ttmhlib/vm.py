@@ -53,11 +53,18 @@ class VmRun:
             self.cmdline]))
 
 
+# The paths real drivers take through TTM, each a scenario of its own
+# (busy objects, pipelined moves and ghosts, WC/UC pages, dma-buf with a
+# kernel importer's vmap, pins, eviction from a small aperture, unload with
+# pending destroys), and the threaded race fuzzer.
+DRIVER_PATHS = ('scn-busy', 'scn-pipelined', 'scn-caching', 'scn-dmabuf',
+                'scn-pinned', 'scn-evict', 'scn-unload', 'scn-race-fuzz')
 SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
              'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
-             'scn-fuzz', 'scn-thp')
+             'scn-fuzz', 'scn-thp') + DRIVER_PATHS
 DEBUG_SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
-                   'scn-stop', 'scn-interrupt', 'scn-inject', 'scn-fuzz')
+                   'scn-stop', 'scn-interrupt', 'scn-inject',
+                   'scn-fuzz') + DRIVER_PATHS
 
 RUNS = {r.name: r for r in [
     # The debug kernel (lockdep, KASAN, kmemleak): the KUnit suites as
