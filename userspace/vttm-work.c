@@ -495,6 +495,13 @@ static int verify_all(int fd, uint32_t gen, int gpu_use, int free_verified,
  * memory and TT is pipelined behind a fence and leaves a ghost object),
  * from before the hold until the verify, so that the shrinker meets busy
  * objects, ghosts and moves in flight while memory is short.
+ *
+ * It keeps about a quarter of the objects busy, as a client that waits for
+ * its frames would: an object is used again only once its job and moves
+ * (busy_us and twice vttm's move_us) are over, and no more than a quarter
+ * are in use at once. A loop that queues without waiting would keep every
+ * object busy until the driver refuses more work, and the shrinker would
+ * find nothing idle.
  */
 struct gpu_loop {
 	pthread_t thread;
@@ -503,23 +510,51 @@ struct gpu_loop {
 	unsigned long uses, enomem, busy;
 };
 
+static unsigned long read_ulong(const char *path)
+{
+	unsigned long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 static void *gpu_loop_main(void *arg)
 {
 	struct gpu_loop *gl = arg;
 	uint64_t x = seed * PATTERN_GOLDEN + 1;
+	unsigned int max_busy = nbos / 4 ? nbos / 4 : 1;
+	double job_s, *free_at = calloc(nbos, sizeof(*free_at));
 
+	if (!free_at)
+		exit(2);
+	job_s = (busy_us +
+		 2 * read_ulong("/sys/module/vttm/parameters/move_us")) / 1e6 +
+		0.001;
 	while (!gl->stop) {
 		struct bo *bo;
 		struct drm_vttm_gpu_use g = { .flags = use_flags,
 					      .busy_us = busy_us };
+		unsigned int i, busy = 0;
+		double now = now_s();
 
+		for (i = 0; i < nbos; i++)
+			busy += free_at[i] > now;
 		x = mix64(x);
-		bo = &bos[x % nbos];
-		if (bo->purgeable)
+		i = x % nbos;
+		bo = &bos[i];
+		if (busy >= max_busy || free_at[i] > now || bo->purgeable) {
+			usleep(500);
 			continue;
+		}
 		g.handle = bo->handle;
 		if (!ioctl(gl->fd, DRM_IOCTL_VTTM_GPU_USE, &g)) {
 			gl->uses++;
+			free_at[i] = now_s() + job_s;
 			continue;
 		}
 		if (errno == EINTR || errno == EAGAIN)
@@ -533,6 +568,7 @@ static void *gpu_loop_main(void *arg)
 		fprintf(stderr, "gpu loop: %s\n", strerror(errno));
 		exit(2);
 	}
+	free(free_at);
 	return NULL;
 }
 

@@ -204,13 +204,17 @@ vttm_idle() (
 	done
 )
 
-# fdinfo_kib PID KEY: KEY (e.g. drm-resident-system) of PID's vttm render
-# node file in fdinfo, in KiB; empty if it has none.
+# fdinfo_kib PID KEY: KEY (e.g. drm-resident-memory) of PID's vttm render
+# node file in fdinfo, in KiB (DRM prints sizes in the largest unit that
+# divides them: B, KiB, MiB or GiB); empty if it has none.
 fdinfo_kib() (
 	for f in /proc/"$1"/fd/*; do
 		case "$(readlink "$f")" in
 		/dev/dri/renderD*)
-			awk -v k="$2:" '$1 == k {print $2; exit}' "/proc/$1/fdinfo/${f##*/}"
+			awk -v k="$2:" '$1 == k {
+				m = $3 == "GiB" ? 1048576 : $3 == "MiB" ? 1024 : $3 == "KiB" ? 1 : 1 / 1024
+				printf "%d\n", $2 * m; exit
+			}' "/proc/$1/fdinfo/${f##*/}"
 			exit 0 ;;
 		esac
 	done
