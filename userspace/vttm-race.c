@@ -16,10 +16,24 @@
  * CPU write + read back through a mapping (a fault), munmap, mremap,
  * PRIME export followed by an import on the same file, an import on a
  * fresh file, a kernel mapping (KMAP map/read/unmap) or a trip to the
- * next process over a unix socket (SCM_RIGHTS, imported and read there),
- * and fork() with live mappings, the child touching them and sometimes
- * SIGKILLed at a random moment (maybe while it restores a page).
+ * next process (imported and read there, see below), and fork() with
+ * live mappings, the child touching them and sometimes SIGKILLed at a
+ * random moment (maybe while it restores a page).
  * A process keeps at most M MiB of objects.
+ *
+ * The trip to the next process needs no sockets (the test kernel has no
+ * networking): the sender keeps its dma-buf fd open and announces (its
+ * pid, the fd number, the dma-buf's st_dev / st_ino) on a pipe to the
+ * next process, which takes a copy of the fd with pidfd_getfd(2),
+ * acknowledges on a pipe back, checks that the file it got is that
+ * dma-buf (each has an inode of its own), then imports it. The sender
+ * closes its fd on the acknowledgement, after XFER_HOLD_S or at its end:
+ * until then the number names nothing else. A file gone or another one
+ * (the sender gave up, or exited) is a skip, not a failure. The pipes
+ * are non-blocking: when one is full, the dma-buf is not sent, and
+ * nothing waits for an acknowledgement. Without pidfd_getfd (ENOSYS, or
+ * not allowed even on ourselves) nothing goes to another process:
+ * xproc=off.
  *
  * The rules, what fails the run:
  *  - An ioctl error other than ENOENT, EINVAL, EBUSY, ENOSPC, ENOMEM
@@ -28,6 +42,10 @@
  *    marked DONTNEED at some time (purged is final: GPU use, pin and kmap
  *    then fail with EFAULT) or being closed. GEM_CLOSE of a handle that
  *    is ours may not fail at all.
+ *  - pidfd_open / pidfd_getfd of an announced dma-buf failing other than
+ *    with ESRCH or EBADF (the sender exited, or gave up on it), EINTR,
+ *    ENOMEM, EMFILE or ENFILE: those, and a file that is not the dma-buf
+ *    announced, are skips (xfer_skips).
  *  - SIGBUS through a mapping of an object never marked DONTNEED
  *    ("VTTM-RACE sigbus-bad"). SIGSEGV is expected only through a mapping
  *    another thread unmapped or moved meanwhile.
@@ -44,10 +62,15 @@
  *    within 60 s after every process exited.
  *
  * Output: "VTTM-RACE start ..." with every option (to replay a failure),
- * one line per failure ("VTTM-RACE <what>-bad ...", at most 40 per
- * process), "VTTM-RACE counters ..." and last
- *   VTTM-RACE done seed=S ops=N creates=... counters=zero|nonzero|unknown
+ * "VTTM-RACE xproc-off <call> errno=..." if dma-bufs stay in their
+ * process, one line per failure ("VTTM-RACE <what>-bad ...", at most 40
+ * per process), "VTTM-RACE counters ..." and last
+ *   VTTM-RACE done seed=S ops=N creates=... sends=N recvs=N xfers=N
+ *             xfer_skips=N xproc=on|off counters=zero|nonzero|unknown
  *             result=ok|fail
+ * (sends: dma-bufs announced to the next process, recvs: announcements
+ * read, xfers: dma-bufs taken over and imported, xfer_skips: announced
+ * but no longer there.)
  * Exit status: 0 if ok, 1 if not, 2 on setup errors (no device, options).
  * The run ends within --seconds + 90 s: fork children and workers that
  * overrun are killed, then given up on.
@@ -61,7 +84,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "common.h"
@@ -74,6 +98,15 @@
 #define MAX_MAPS	256
 #define MAX_HANDLES	4096	/* handle numbers whose closes are dated */
 #define MAX_BAD_LINES	40
+#define XFER_SLOTS	32	/* dma-bufs held for the next process */
+#define XFER_HOLD_S	5	/* at most this long, unacknowledged */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434	/* the same number on most architectures */
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd	438
+#endif
 
 /* Limits, in seconds after the end of the run. */
 #define CHILD_KILL_S	12	/* a fork child still running is killed, */
@@ -87,14 +120,14 @@ enum counter {
 	C_OPS, C_CREATES, C_CLOSES, C_FAULTS, C_GPU_USES, C_BUSY, C_PINS,
 	C_PRIME, C_KMAPS, C_FORKS, C_KILLS, C_MREMAPS, C_SEGV_EXPECTED,
 	C_SIGBUS_EXPECTED, C_SIGBUS_BAD, C_ERRORS_EXPECTED, C_ERRORS_BAD,
-	C_SENDS, C_RECVS, C_BAD_LINES, NR_COUNTERS
+	C_SENDS, C_RECVS, C_XFERS, C_XFER_SKIPS, C_BAD_LINES, NR_COUNTERS
 };
 
 static const char *const counter_name[NR_COUNTERS] = {
 	"ops", "creates", "closes", "faults", "gpu_uses", "busy", "pins",
 	"prime", "kmaps", "forks", "kills", "mremaps", "segv_expected",
 	"sigbus_expected", "sigbus_bad", "errors_expected", "errors_bad",
-	"sends", "recvs", "bad_lines",
+	"sends", "recvs", "xfers", "xfer_skips", "bad_lines",
 };
 
 static struct {
@@ -104,7 +137,10 @@ static struct {
 
 /* This process (a worker; the parent only supervises). */
 static unsigned int proc;
-static int drm_fd = -1, send_sock = -1, recv_sock = -1;
+static int drm_fd = -1;
+static bool xproc;		/* dma-bufs go to the next process */
+static int ann_out = -1, ack_in = -1;	/* pipes to and from the next one */
+static int ann_in = -1, ack_out = -1;	/* from and to the previous one */
 static char node[64];		/* the render node, for fresh files */
 static double run_end;
 static uint64_t *stats;		/* this process's row, shared with the parent */
@@ -993,52 +1029,169 @@ out:
 	map_put(m, false);
 }
 
-static bool send_fd(int sock, int fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
+/*
+ * A dma-buf on its way to the next process: announced on ann_out, and its
+ * fd held in xfers[] until the next process acknowledges on ack_in that it
+ * took a copy, or for XFER_HOLD_S. xfer_lock covers the table and the
+ * pipe calls on it (all non-blocking); the fds are closed outside it.
+ */
+struct xfer_msg {
+	uint64_t seq;		/* the sender's number for it, acknowledged */
+	uint64_t dev, ino;	/* which dma-buf: fstat() of the fd */
+	int32_t pid, fd;	/* where it is: the sender's fd number */
+};
 
-	memset(&u, 0, sizeof(u));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	/* A full queue just drops it: the sender never blocks. */
-	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
+static struct xfer {
+	bool used;
+	int fd;
+	uint64_t seq;
+	double until;		/* closed by then, acknowledged or not */
+} xfers[XFER_SLOTS];
+static uint64_t xfer_seq;
+static pthread_mutex_t xfer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int sys_pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* A dma-buf fd from the previous process, or -1 if none is waiting. */
-static int recv_fd(int sock)
+/* A copy of the fd @fd of the process of @pidfd (close-on-exec). */
+static int sys_pidfd_getfd(int pidfd, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	char c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
+	return syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
 
-	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+/*
+ * Whether we may take fds from a process: pidfd_getfd() of our own
+ * pidfd. If not, say why: dma-bufs then stay in their process.
+ */
+static bool xfer_probe(void)
+{
+	int pfd = sys_pidfd_open(getpid()), fd = -1, err;
+
+	if (pfd >= 0)
+		fd = sys_pidfd_getfd(pfd, pfd);
+	err = errno;
+	if (fd < 0)
+		printf("VTTM-RACE xproc-off %s errno=%d(%s)\n",
+		       pfd < 0 ? "pidfd_open" : "pidfd_getfd", err,
+		       errname(err));
+	if (fd >= 0)
+		close(fd);
+	if (pfd >= 0)
+		close(pfd);
+	return fd >= 0;
+}
+
+/*
+ * Close the dma-bufs held for the next process that it acknowledged or
+ * that were held long enough, or with @all every one (at the end).
+ */
+static void xfer_reap(bool all)
+{
+	int fds[XFER_SLOTS];
+	unsigned int n = 0, i;
+	uint64_t seq;
+	double now = now_s();
+
+	if (!xproc)
+		return;
+	pthread_mutex_lock(&xfer_lock);
+	/* 8-byte acknowledgements, each written whole: read whole too. */
+	while (read(ack_in, &seq, sizeof(seq)) == sizeof(seq))
+		for (i = 0; i < XFER_SLOTS; i++)
+			if (xfers[i].used && xfers[i].seq == seq)
+				xfers[i].until = 0;
+	for (i = 0; i < XFER_SLOTS; i++) {
+		if (xfers[i].used && (all || now >= xfers[i].until)) {
+			fds[n++] = xfers[i].fd;
+			xfers[i].used = false;
+		}
+	}
+	pthread_mutex_unlock(&xfer_lock);
+	while (n)
+		close(fds[--n]);
+}
+
+/*
+ * Offer the dma-buf @fd to the next process: true if announced, and then
+ * the fd is xfers[]'s to close; false if not (no room, a full pipe).
+ */
+static bool xfer_send(int fd)
+{
+	struct xfer_msg msg = { .pid = getpid(), .fd = fd };
+	struct stat st;
+	unsigned int i;
+	bool sent = false;
+
+	if (!xproc || fstat(fd, &st))
+		return false;
+	msg.dev = st.st_dev;
+	msg.ino = st.st_ino;
+	xfer_reap(false);
+	pthread_mutex_lock(&xfer_lock);
+	for (i = 0; i < XFER_SLOTS && xfers[i].used; i++)
+		;
+	if (i < XFER_SLOTS) {
+		msg.seq = ++xfer_seq;
+		/* Less than PIPE_BUF: written whole or not at all. */
+		sent = write(ann_out, &msg, sizeof(msg)) == sizeof(msg);
+	}
+	if (sent)
+		xfers[i] = (struct xfer){ .used = true, .fd = fd,
+					  .seq = msg.seq,
+					  .until = now_s() + XFER_HOLD_S };
+	pthread_mutex_unlock(&xfer_lock);
+	count(C_SENDS, sent);
+	return sent;
+}
+
+/*
+ * A dma-buf from the previous process: a copy of the fd it announced,
+ * or -1 if none is waiting or that fd is no longer the dma-buf announced
+ * (the sender gave up on it or exited: a skip).
+ */
+static int xfer_recv(struct thr *t)
+{
+	struct xfer_msg msg;
+	struct stat st;
+	int pfd, dfd = -1, err;
+	ssize_t r;
+
+	/* Announcements are written whole, so a read gets one or none. */
+	if (!xproc || read(ann_in, &msg, sizeof(msg)) != sizeof(msg))
 		return -1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	count(C_RECVS, 1);
+	pfd = sys_pidfd_open(msg.pid);
+	if (pfd >= 0)
+		dfd = sys_pidfd_getfd(pfd, msg.fd);
+	err = errno;
+	if (pfd >= 0)
+		close(pfd);
+	/* The sender may close its fd now (a full pipe: when it gives up). */
+	r = write(ack_out, &msg.seq, sizeof(msg.seq));
+	(void)r;
+	if (dfd < 0) {
+		switch (err) {
+		case ESRCH: case EBADF: case EINTR: case ENOMEM: case EMFILE:
+		case ENFILE:
+			count(C_XFER_SKIPS, 1);
+			break;
+		default:
+			bad(C_ERRORS_BAD, "VTTM-RACE error-bad proc=%u thread=%u op=%s pid=%d fd=%d errno=%d(%s)\n",
+			    proc, t->id, pfd < 0 ? "pidfd_open" : "pidfd_getfd",
+			    msg.pid, msg.fd, err, errname(err));
+			break;
+		}
+		return -1;
+	}
+	if (fstat(dfd, &st) || st.st_dev != msg.dev || st.st_ino != msg.ino) {
+		close(dfd);	/* the number was another file's by then */
+		count(C_XFER_SKIPS, 1);
+		return -1;
+	}
+	count(C_XFERS, 1);
+	return dfd;
 }
 
 /*
@@ -1172,7 +1325,7 @@ static void op_prime(struct thr *t)
 	struct vmap *m = NULL;
 	struct vobj *o = NULL;
 	uint64_t val = 0, got = 0, size = 0;
-	bool wrote = false, raced, dn;
+	bool wrote = false, sent = false, raced, dn;
 	size_t page;
 	int s, err;
 
@@ -1221,27 +1374,31 @@ static void op_prime(struct thr *t)
 				  false, o, wrote, val);
 			break;
 		default:
-			if (send_fd(send_sock, ph.fd))
-				count(C_SENDS, 1);
+			sent = xfer_send(ph.fd);
 			break;
 		}
 	}
-	close(ph.fd);
+	if (!sent)
+		close(ph.fd);
 out:
 	if (m)
 		map_put(m, false);
 	put_obj(o);
 }
 
-/* A dma-buf from the previous process: import it, read it in the kernel. */
+/*
+ * A dma-buf from the previous process: import it, read it in the kernel.
+ * And release the ones the next process took from us.
+ */
 static void op_recv(struct thr *t)
 {
-	int dfd = recv_fd(recv_sock);
+	int dfd;
 	off_t size;
 
+	xfer_reap(false);
+	dfd = xfer_recv(t);
 	if (dfd < 0)
 		return;
-	count(C_RECVS, 1);
 	size = lseek(dfd, 0, SEEK_END);
 	import_on_file(t, dfd, NULL);
 	if (size >= PAGE_SZ)
@@ -1282,7 +1439,7 @@ static int worker(void)
 	static struct thr thr[MAX_THREADS];
 	struct sigaction sa = { 0 };
 	unsigned int n, i;
-	int fd, ret = 0;
+	int ret = 0;
 
 	drm_fd = vttm_open();
 	sa.sa_sigaction = on_fault;
@@ -1310,9 +1467,8 @@ static int worker(void)
 	for (i = 0; i < n; i++)
 		pthread_join(thr[i].pt, NULL);
 
-	/* Everything goes: what was sent to us, mappings, handles, files. */
-	while ((fd = recv_fd(recv_sock)) >= 0)
-		close(fd);
+	/* Everything goes: dma-bufs held, mappings, handles, files. */
+	xfer_reap(true);
 	for (i = 0; i < MAX_MAPS; i++)
 		if (maps[i].used && !maps[i].released)
 			munmap(maps[i].addr, maps[i].len);
@@ -1324,8 +1480,12 @@ static int worker(void)
 			     DRM_IOCTL_GEM_CLOSE, &cl), cl.handle);
 	}
 	close(drm_fd);
-	close(send_sock);
-	close(recv_sock);
+	if (xproc) {
+		close(ann_out);
+		close(ack_in);
+		close(ann_in);
+		close(ack_out);
+	}
 	if (!ret && (stats[C_SIGBUS_BAD] || stats[C_ERRORS_BAD]))
 		ret = 1;
 	return ret;
@@ -1429,9 +1589,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int sv[MAX_PROCS][2], c, fd, st;
+	int ann[MAX_PROCS][2], ack[MAX_PROCS][2], c, fd, st;
 	pid_t pids[MAX_PROCS] = { 0 };
-	unsigned int i, j, started, alive;
+	unsigned int i, j, k, started, alive;
 	uint64_t *all, sum[NR_COUNTERS] = { 0 };
 	char path[64], line[512];
 	bool ok = true, killed = false;
@@ -1471,10 +1631,16 @@ int main(int argc, char **argv)
 		perror("vttm-race: mmap");
 		return 2;
 	}
-	/* Process i receives on sv[i][1]; process i - 1 sends on sv[i][0]. */
-	for (i = 0; i < opt.procs; i++) {
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv[i])) {
-			perror("vttm-race: socketpair");
+	/*
+	 * Process i reads announcements on ann[i][0] and acknowledges them
+	 * on ack[i][1]; process i - 1 has the other ends.
+	 */
+	xproc = xfer_probe();
+	fflush(stdout);
+	for (i = 0; i < opt.procs && xproc; i++) {
+		if (pipe2(ann[i], O_CLOEXEC | O_NONBLOCK) ||
+		    pipe2(ack[i], O_CLOEXEC | O_NONBLOCK)) {
+			perror("vttm-race: pipe2");
 			return 2;
 		}
 	}
@@ -1496,20 +1662,28 @@ int main(int argc, char **argv)
 		close(fd);
 		proc = started;
 		stats = all + NR_COUNTERS * proc;
-		recv_sock = sv[proc][1];
-		send_sock = sv[(proc + 1) % opt.procs][0];
-		for (j = 0; j < opt.procs; j++) {
-			if (sv[j][1] != recv_sock)
-				close(sv[j][1]);
-			if (sv[j][0] != send_sock)
-				close(sv[j][0]);
+		if (xproc) {
+			ann_in = ann[proc][0];
+			ack_out = ack[proc][1];
+			ann_out = ann[(proc + 1) % opt.procs][1];
+			ack_in = ack[(proc + 1) % opt.procs][0];
+		}
+		for (j = 0; j < opt.procs && xproc; j++) {
+			for (k = 0; k < 2; k++) {
+				if (ann[j][k] != ann_in && ann[j][k] != ann_out)
+					close(ann[j][k]);
+				if (ack[j][k] != ack_in && ack[j][k] != ack_out)
+					close(ack[j][k]);
+			}
 		}
 		_exit(worker());
 	}
 	close(fd);
-	for (i = 0; i < opt.procs; i++) {
-		close(sv[i][0]);
-		close(sv[i][1]);
+	for (i = 0; i < opt.procs && xproc; i++) {
+		for (k = 0; k < 2; k++) {
+			close(ann[i][k]);
+			close(ack[i][k]);
+		}
 	}
 
 	/* Wait for the workers; kill and give up on the ones that overrun. */
@@ -1583,6 +1757,7 @@ int main(int argc, char **argv)
 		if (j != C_BAD_LINES)
 			printf(" %s=%llu", counter_name[j],
 			       (unsigned long long)sum[j]);
-	printf(" counters=%s result=%s\n", cstate, ok ? "ok" : "fail");
+	printf(" xproc=%s counters=%s result=%s\n", xproc ? "on" : "off",
+	       cstate, ok ? "ok" : "fail");
 	return ok ? 0 : 1;
 }
