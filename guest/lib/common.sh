@@ -188,12 +188,13 @@ reload_vttm() {
 }
 
 # vttm_idle [SECONDS]: wait (default 60 s) until the device has no object,
-# pin, fence or kernel mapping left, as after every workload; returns 1 if
-# it still has some, and prints the counters either way.
+# pin, fence, kernel mapping or TT space left, and TTM no buffer object
+# (ghosts included), as after every workload; returns 1 if some are left,
+# and prints the counters either way.
 vttm_idle() (
 	n=$((${1:-60} * 10))
 	while :; do
-		c="bo_count=$(vstat bo_count) pinned_pages=$(vstat pinned_pages) fences=$(vstat fences) kmaps=$(vstat kmaps) tt_used_pages=$(vstat tt_used_pages)"
+		c="bo_count=$(vstat bo_count) pinned_pages=$(vstat pinned_pages) fences=$(vstat fences) kmaps=$(vstat kmaps) tt_used_pages=$(vstat tt_used_pages) ttm_bos=$(cat /sys/kernel/debug/ttm/buffer_objects 2>/dev/null)"
 		case "$c" in
 		*=[1-9]* | *=-* | *"= "* | *=) ;;
 		*) echo "$c"; exit 0 ;;

@@ -56,9 +56,11 @@ class VmRun:
 # The paths real drivers take through TTM, each a scenario of its own
 # (busy objects, pipelined moves and ghosts, WC/UC pages, dma-buf with a
 # kernel importer's vmap, pins, eviction from a small aperture, unload with
-# pending destroys), and the threaded race fuzzer.
+# pending destroys), the threaded race fuzzer, and the caps any render
+# client is held to.
 DRIVER_PATHS = ('scn-busy', 'scn-pipelined', 'scn-caching', 'scn-dmabuf',
-                'scn-pinned', 'scn-evict', 'scn-unload', 'scn-race-fuzz')
+                'scn-pinned', 'scn-evict', 'scn-unload', 'scn-race-fuzz',
+                'scn-limits')
 SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
              'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
              'scn-fuzz', 'scn-thp') + DRIVER_PATHS
