@@ -46,6 +46,12 @@ class ScanLog(unittest.TestCase):
         self.assertTrue(has(s, 'page allocation failure'), s)
         self.assertTrue(has(s, 'was not OOM-killed'), s)
 
+    def test_nonblocking_allocation_failure_is_not_a_splat(self):
+        # Recorded in driver-scenarios (scn-caching): virtio-blk's
+        # GFP_ATOMIC allocation of indirect descriptors failed under swap
+        # I/O; it falls back to direct ones.
+        self.assertEqual(scan('atomic-allocfail.log'), [])
+
     def test_oom_kill_is_not_a_splat(self):
         self.assertEqual(scan('clean-oom-kill.log'), [])
 
