@@ -70,6 +70,13 @@ class ScanLog(unittest.TestCase):
         self.assertEqual(len(s), 1, s)
         self.assertTrue(has(s, 'kswapd0: page allocation failure'), s)
 
+    def test_zram_allocation_failure_in_pageout_is_not_a_splat(self):
+        # Recorded in the zram run (2026-12-01): page reclaim's own
+        # pageout() to zram failed zram's allocation in kswapd, with no
+        # TTM frame; the same failure under the shrinker stays a splat
+        # (test_allocation_failure_in_shrinker_writeback_is_reported).
+        self.assertEqual(scan('zram-allocfail-in-pageout.log'), [])
+
     def test_stray_call_trace(self):
         s = scan('stray-call-trace.log')
         self.assertEqual(len(s), 1, s)

@@ -18,7 +18,13 @@ What is not a bug:
     expected kill;
   - the failure of an allocation that may not block (GFP_ATOMIC,
     GFP_NOWAIT): those may fail by design, and their callers fall back
-    (virtio-blk's indirect descriptors, under heavy swap I/O).
+    (virtio-blk's indirect descriptors, under heavy swap I/O);
+  - the failure of zram's allocation when page reclaim itself writes a
+    page out to it (pageout() in the trace, no TTM frame): kswapd cannot
+    reclaim for it, and zram fails that write, which reclaim retries.
+    The same failure under TTM's shrinker (a ttm_ frame in the trace) is
+    a splat: that is how the synchronous writeback from the shrinker was
+    found.
   The failure of any other allocation, in any other task, is a splat.
 
 A bare "Call Trace" outside any report is a splat too.
@@ -68,12 +74,19 @@ def _allowed(allow, test, line):
                for t, w in allow)
 
 
+def _zram_pageout(trace):
+    """Page reclaim's own write of a page to zram, no TTM frame."""
+    t = '\n'.join(trace)
+    return bool(re.search(r'\bpageout\+', t) and
+                re.search(r'\bzram_', t) and not re.search(r'\bv?ttm_', t))
+
+
 class _Scan:
     def __init__(self, allow):
         self.allow = allow
         self.splats = []
         self.pending = []      # WARNINGs waiting for their KTAP test
-        self.allocfail = []    # [lineno, text, pid, comm]
+        self.allocfail = []    # [lineno, text, pid, comm, trace]
         self.killed = set()    # pids and comms the OOM killer killed
         self.oom_reports = 0
         self.state = None      # None, 'splat', 'oom', 'allocfail'
@@ -97,7 +110,8 @@ class _Scan:
         m = ALLOC_FAIL.match(ln)
         if m:
             self.state = 'allocfail'
-            self.allocfail.append([lineno, ln.strip(), None, m.group(1)])
+            self.allocfail.append([lineno, ln.strip(), None, m.group(1),
+                                   []])
             return
         if OOM_START.search(ln):
             self.state = 'oom'
@@ -115,6 +129,7 @@ class _Scan:
             m = TASK_LINE.search(ln)
             if m and self.allocfail[-1][2] is None:
                 self.allocfail[-1][2] = int(m.group(1))
+            self.allocfail[-1][4].append(ln)
         if self.state == 'oom' and OOM_END.search(ln):
             self.state = None
             return
@@ -128,10 +143,11 @@ class _Scan:
         for n, text in self.pending:
             if not _allowed(self.allow, '*', text):
                 self.bad(n, text + ' (outside any test)')
-        for n, text, pid, comm in self.allocfail:
+        for n, text, pid, comm, trace in self.allocfail:
             victim = pid in self.killed if pid is not None else \
                 comm in self.killed
-            if not victim and not NONBLOCKING.search(text):
+            if not victim and not NONBLOCKING.search(text) and \
+                    not _zram_pageout(trace):
                 self.bad(n, text + ' (task %s was not OOM-killed)' %
                          (pid if pid is not None else comm))
         self.splats.sort(key=lambda s: int(s.split(':', 1)[0][5:]))
