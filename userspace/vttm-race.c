@@ -527,6 +527,26 @@ static struct vmap *map_new(struct vobj *o, char *addr, size_t len)
 }
 
 /*
+ * Make the mapping at @addr @o's, if @o is still live and no other thread
+ * mapped it meanwhile; else unmap it (nobody else saw it). Returns the
+ * table entry, or NULL. Takes the lock.
+ */
+static struct vmap *map_install(struct vobj *o, char *addr, size_t len)
+{
+	struct vmap *m = NULL;
+
+	lk();
+	if (o->state == OBJ_LIVE && !o->map) {
+		m = map_new(o, addr, len);
+		o->map = m;
+	}
+	ul();
+	if (!m)
+		munmap(addr, len);
+	return m;
+}
+
+/*
  * Take @o's mapping out of the table (lock held), with a use held for the
  * caller; *@alone: nobody else uses it (nobody can start now).
  */
@@ -763,7 +783,6 @@ static void op_map(struct thr *t)
 {
 	struct drm_vttm_mmap_offset mo = { 0 };
 	struct vobj *o;
-	struct vmap *m = NULL;
 	uint64_t size = 0;
 	bool raced, dn;
 	char *addr;
@@ -803,15 +822,7 @@ static void op_map(struct thr *t)
 		      dn, mo.handle);
 		goto out;
 	}
-	lk();
-	/* Still ours, and not mapped by another thread meanwhile? */
-	if (o->state == OBJ_LIVE && !o->map) {
-		m = map_new(o, addr, size);
-		o->map = m;
-	}
-	ul();
-	if (!m)
-		munmap(addr, size);	/* nobody else saw it */
+	map_install(o, addr, size);
 out:
 	put_obj(o);
 }
@@ -867,7 +878,7 @@ static void op_unmap(struct thr *t)
  */
 static void op_mremap(struct thr *t)
 {
-	struct vmap *m = NULL, *m2 = NULL;
+	struct vmap *m = NULL;
 	struct vobj *o = NULL;
 	bool alone = false, released;
 	char *dst, *moved;
@@ -903,14 +914,7 @@ static void op_mremap(struct thr *t)
 
 	if (moved != MAP_FAILED) {
 		count(C_MREMAPS, 1);
-		lk();
-		if (o->state == OBJ_LIVE && !o->map) {
-			m2 = map_new(o, moved, len);
-			o->map = m2;
-		}
-		ul();
-		if (!m2)
-			munmap(moved, len);	/* nobody else saw it */
+		map_install(o, moved, len);
 	} else if (err == ENOMEM || err == EAGAIN) {
 		count(C_ERRORS_EXPECTED, 1);
 	} else {
