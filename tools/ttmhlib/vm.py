@@ -73,6 +73,9 @@ DEBUG_SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
                    'scn-stop', 'scn-interrupt', 'scn-inject',
                    'scn-fuzz') + DRIVER_PATHS
 
+# The kernel command line of the runs with the insert backend.
+INSERT = 'ttm.backup_backend=insert ttmh.backend=insert'
+
 RUNS = {r.name: r for r in [
     # The debug kernel (lockdep, KASAN, kmemleak): the KUnit suites as
     # modules, then the scenarios sized down (it moves ~1 MiB/s to swap).
@@ -82,7 +85,8 @@ RUNS = {r.name: r for r in [
     # The non-debug kernel: full-size scenarios.
     VmRun('scenarios', SCENARIOS),
     VmRun('noswap', ('scn-noswap',), swap=0, timeout=600),
-    VmRun('swapfull', ('scn-swapfull',), swap=128, timeout=600),
+    VmRun('swapfull', ('scn-swapfull', 'scn-backend'), swap=128,
+          timeout=600),
     # zram keeps what it swaps in RAM (compressible content, ~1/4): at 2x
     # RAM its own allocations fail in kswapd; 150% keeps it in reach.
     VmRun('zram', ('scn-overcommit', 'scn-pressure-swap'), swapdev='zram',
@@ -91,6 +95,16 @@ RUNS = {r.name: r for r in [
           timeout=1200),
     # vttm with its own shrinker, built from TTM's helpers (shrink=2):
     # the other design upstream took; every scenario must pass with it.
+    # The insert backend (ttm.backup_backend=insert: TTM's pages given to
+    # shmem, no copy): the scenarios that back up and restore the most, on
+    # the debug kernel (KASAN, lockdep, DEBUG_VM for the mm part), and a
+    # full swap. scn-backend checks that pages were really inserted.
+    VmRun('debug-insert', ('scn-content', 'scn-overcommit', 'scn-inject',
+                           'scn-backend'),
+          debug=True, ram=320, swap=512, profile='debug', timeout=1200,
+          cmdline=INSERT),
+    VmRun('insert-swapfull', ('scn-swapfull', 'scn-backend'), swap=128,
+          timeout=600, cmdline=INSERT),
     VmRun('driver-scenarios', SCENARIOS[:SCENARIOS.index(DRIVER_PATHS[0])] +
           DRIVER_SHRINKER_PATHS, shrink=2),
     VmRun('driver-noswap', ('scn-noswap',), swap=0, shrink=2, timeout=600),
@@ -103,9 +117,9 @@ RUNS = {r.name: r for r in [
 # (swap_writepage_bdev_sync) and zram's allocation failing inside it
 # (tools/tests/logs/zram-allocfail-in-shrinker.log); writeback now runs
 # in a worker (series patch 14), and the run is part of make test.
-TEST_RUNS = ('kunit', 'debug-scenarios', 'scenarios', 'noswap', 'swapfull',
-             'legacy', 'driver-scenarios', 'driver-noswap', 'driver-swapfull',
-             'zram')
+TEST_RUNS = ('kunit', 'debug-scenarios', 'debug-insert', 'scenarios', 'noswap',
+             'swapfull', 'insert-swapfull', 'legacy', 'driver-scenarios',
+             'driver-noswap', 'driver-swapfull', 'zram')
 
 
 # --------------------------------------------------------------------------
