@@ -175,9 +175,21 @@ vstat() {
 		awk -v k="$1" '$1 == k {print $2; exit}'
 }
 
-# pool_stat KEY: a counter of debugfs ttm/page_pool_backup.
+# backup_file: the debugfs file of the pool's backup and restore counters
+# (caching_changes, backup_whole, ..., and with the insert backend
+# inserted and insert_fallback): ttm/backup, or ttm/page_pool_backup, its
+# name on kernels that have no ttm/backup.
+backup_file() {
+	if [ -r /sys/kernel/debug/ttm/backup ]; then
+		echo /sys/kernel/debug/ttm/backup
+	else
+		echo /sys/kernel/debug/ttm/page_pool_backup
+	fi
+}
+
+# pool_stat KEY: a counter of that file (empty if it has none).
 pool_stat() {
-	awk -v k="$1" '$1 == k {print $2}' /sys/kernel/debug/ttm/page_pool_backup 2>/dev/null
+	awk -v k="$1" '$1 == k {print $2}' "$(backup_file)" 2>/dev/null
 }
 
 # reload_vttm [PARAM=VALUE...]: unload vttm and load it again with these

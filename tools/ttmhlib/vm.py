@@ -93,8 +93,6 @@ RUNS = {r.name: r for r in [
           swap=1024, timeout=1200, cmdline='ttmh.overcommit_pct=150'),
     VmRun('legacy', ('scn-pressure-mlock', 'scn-pressure-swap'), shrink=0,
           timeout=1200),
-    # vttm with its own shrinker, built from TTM's helpers (shrink=2):
-    # the other design upstream took; every scenario must pass with it.
     # The insert backend (ttm.backup_backend=insert: TTM's pages given to
     # shmem, no copy): the scenarios that back up and restore the most, on
     # the debug kernel (KASAN, lockdep, DEBUG_VM for the mm part), and a
@@ -105,6 +103,8 @@ RUNS = {r.name: r for r in [
           cmdline=INSERT),
     VmRun('insert-swapfull', ('scn-swapfull', 'scn-backend'), swap=128,
           timeout=600, cmdline=INSERT),
+    # vttm with its own shrinker, built from TTM's helpers (shrink=2):
+    # the other design upstream took; every scenario must pass with it.
     VmRun('driver-scenarios', SCENARIOS[:SCENARIOS.index(DRIVER_PATHS[0])] +
           DRIVER_SHRINKER_PATHS, shrink=2),
     VmRun('driver-noswap', ('scn-noswap',), swap=0, shrink=2, timeout=600),
