@@ -14,7 +14,8 @@
   check      per-patch checks: checkpatch, kernel-doc, W=1 C=1 builds,
              UML build, GPU documentation
   demo       the main job: the shrinker and the 6.12 path side by side
-  bench      the benchmark: shrinker vs anonymous-memory reclaim, in one VM
+  bench      the benchmark: each backup backend of the shrinker vs
+             anonymous-memory reclaim, side by side (disk and zram swap)
 
 Everything lives under build/ (ignored by git).  Every long step prints its
 stage and elapsed time, keeps a full log under build/logs/, and prints the
@@ -144,7 +145,21 @@ def main():
     p.add_argument('--report-only', action='store_true')
     p = add('bench', bench.main, 'the benchmark')
     p.add_argument('--reps', type=int,
-                   default=int(os.environ.get('REPS', '5')))
+                   default=int(os.environ.get('REPS', '3')),
+                   help='rounds of the disk run (default 3, or $REPS)')
+    p.add_argument('--mib', type=int, default=256,
+                   help='size of the swap arms, MiB (default 256)')
+    p.add_argument('--backends', default=','.join(bench.BACKENDS),
+                   help='TTM backup backends, side by side (default '
+                   '%(default)s)')
+    p.add_argument('--pc-mib', type=int, default=128,
+                   help='size of the page-cluster arms, MiB (default 128)')
+    p.add_argument('--zram-reps', type=int, default=2,
+                   help='rounds of the zram run (default 2)')
+    p.add_argument('--zram-mib', type=int, default=128,
+                   help='size of the zram run\'s swap arms (default 128)')
+    p.add_argument('--no-zram', action='store_true',
+                   help='skip the second boot, on zram swap')
     p.add_argument('--no-profile', action='store_true',
                    help='skip the profiled run')
     p.add_argument('--profile-only', action='store_true',
@@ -152,7 +167,8 @@ def main():
                    'docs/results.json')
     p.add_argument('--plot-only', action='store_true',
                    help='redraw docs/bench.png from docs/results.json')
-    p.add_argument('--mib', type=int, default=256)
+    p.add_argument('--estimate', action='store_true',
+                   help='print the time each run should take, run nothing')
     args = ap.parse_args()
     try:
         return args.fn(args)

@@ -63,7 +63,7 @@ DRIVER_PATHS = ('scn-busy', 'scn-pipelined', 'scn-caching', 'scn-dmabuf',
                 'scn-limits')
 SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
              'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
-             'scn-fuzz', 'scn-thp') + DRIVER_PATHS
+             'scn-fuzz', 'scn-thp', 'scn-memcg') + DRIVER_PATHS
 # With vttm's own shrinker: the paths where the shrinker, not the driver,
 # makes the difference (busy and pinned objects, WC/UC pages left to its
 # worker, importers' mappings, eviction under pressure, the race fuzzer).
@@ -95,14 +95,15 @@ RUNS = {r.name: r for r in [
           timeout=1200),
     # The insert backend (ttm.backup_backend=insert: TTM's pages given to
     # shmem, no copy): the scenarios that back up and restore the most, on
-    # the debug kernel (KASAN, lockdep, DEBUG_VM for the mm part), and a
-    # full swap. scn-backend checks that pages were really inserted.
+    # the debug kernel (KASAN, lockdep, DEBUG_VM for the mm part); a full
+    # swap and the memory cgroup charge on the non-debug kernel.
+    # scn-backend checks that pages were really inserted.
     VmRun('debug-insert', ('scn-content', 'scn-overcommit', 'scn-inject',
                            'scn-backend'),
           debug=True, ram=320, swap=512, profile='debug', timeout=1200,
           cmdline=INSERT),
-    VmRun('insert-swapfull', ('scn-swapfull', 'scn-backend'), swap=128,
-          timeout=600, cmdline=INSERT),
+    VmRun('insert', ('scn-swapfull', 'scn-memcg', 'scn-backend'), swap=128,
+          timeout=900, cmdline=INSERT),
     # vttm with its own shrinker, built from TTM's helpers (shrink=2):
     # the other design upstream took; every scenario must pass with it.
     VmRun('driver-scenarios', SCENARIOS[:SCENARIOS.index(DRIVER_PATHS[0])] +
@@ -118,7 +119,7 @@ RUNS = {r.name: r for r in [
 # (tools/tests/logs/zram-allocfail-in-shrinker.log); writeback now runs
 # in a worker (series patch 14), and the run is part of make test.
 TEST_RUNS = ('kunit', 'debug-scenarios', 'debug-insert', 'scenarios', 'noswap',
-             'swapfull', 'insert-swapfull', 'legacy', 'driver-scenarios',
+             'swapfull', 'insert', 'legacy', 'driver-scenarios',
              'driver-noswap', 'driver-swapfull', 'zram')
 
 
