@@ -102,7 +102,8 @@ GAUGES = ('shrinkable_pages', 'purgeable_pages', 'swap_avail_pages',
 
 
 def gauge(key):
-    return key in GAUGES or '_max' in key
+    # sprof.*: the profile's record of the longest scan, all of a piece.
+    return key in GAUGES or '_max' in key or key.startswith('sprof.')
 
 
 # --------------------------------------------------------------------------
@@ -915,7 +916,7 @@ SHRINKER_KEYS = ('shrinkable_pages', 'purgeable_pages', 'swap_avail_pages',
                  'scans', 'scan_max_us', 'purged_pages', 'backed_up_pages',
                  'restored_pages', 'failures', 'deferred_pages',
                  'writeback_pending_pages', 'writeback_pending_max_pages',
-                 'writeback_pages', 'device', 'prof', 'rprof')
+                 'writeback_pages', 'device', 'prof', 'rprof', 'sprof')
 
 
 def parse_profile(log, tag):
@@ -950,7 +951,8 @@ def profile_figures(c, last=None):
                    if k.startswith(('prof.', 'rprof.'))}}
     if last:
         out['maxima'] = {k: v for k, v in sorted(last.items())
-                         if k.startswith(('prof.', 'rprof.')) and gauge(k)}
+                         if k.startswith(('prof.', 'rprof.', 'sprof.')) and
+                         gauge(k)}
     total = {'prof': 0, 'rprof': 0}
     for k, v in sorted(c.items()):
         grp, _, name = k.partition('.')
@@ -1003,7 +1005,7 @@ def run_profile(args, res, kernel=None):
                                      ).items() if count(v) is not None}
     out = {'backends': {}, 'seconds': round(rec.seconds),
            'raw_info': {t: parse_profile(rec_log(rec), t)
-                        for t in ('prof', 'rprof')}}
+                        for t in ('prof', 'rprof', 'sprof')}}
     for b in cfg.backends:
         out['backends'][b] = profile_figures(deltas.get(b, {}), last)
     if not any(p['pages'] for p in out['backends'].values()):
@@ -1051,12 +1053,46 @@ def profile_rows(p, restore):
     return '\n'.join(rows), pages
 
 
+WHO = {0: 'a direct reclaimer', 1: 'kswapd', 2: 'the deferred worker'}
+PASSES = ((1, 'purge'), (2, 'backup'), (4, 'retry after the writeback '
+          'throttle'), (8, "kswapd's wait for busy objects"))
+
+
+def longest_scan_md(p):
+    """The profile's record of the longest scan of the whole profile run
+    (debugfs "sprof"): wall and CPU time, context switches, who, passes."""
+    sp = (p.get('raw_info') or {}).get('sprof') or {}
+    if not sp.get('scan_max_ns'):
+        return '(no record: the profile kernel predates it)'
+    wall, cpu = sp['scan_max_ns'] / 1e6, sp.get('cpu_ns', 0) / 1e6
+    passes = ', '.join(n for bit, n in PASSES
+                       if sp.get('passes', 0) & bit) or 'none'
+    return ('%.3f ms of wall time, of which the scanning task ran %.3f ms '
+            '(%d voluntary, %d involuntary context switches); %s, '
+            'nr_to_scan %d, freed %d; passes: %s; waited %.3f ms on the '
+            'writeback throttle. Longest chunk backed up at once: %.3f ms '
+            '(order %d); longest ttm_pool_backup() call: %.3f ms (%d '
+            'pages).' % (
+                wall, cpu, sp.get('nvcsw', 0), sp.get('nivcsw', 0),
+                WHO.get(sp.get('who'), '?'), sp.get('nr_to_scan', 0),
+                sp.get('freed', 0), passes, sp.get('throttle_ns', 0) / 1e6,
+                (p.get('raw_info', {}).get('prof', {}).get('chunk_max_ns', 0)
+                 / 1e6),
+                p.get('raw_info', {}).get('prof', {}).get('chunk_max_order',
+                                                          0),
+                (p.get('raw_info', {}).get('prof', {}).get('backup_max_ns', 0)
+                 / 1e6),
+                p.get('raw_info', {}).get('prof', {}).get('backup_max_pages',
+                                                          0)))
+
+
 def profile_md(p):
     if not p or 'backends' not in p:
         return ''
     btbl, bpages = profile_rows(p, False)
     rtbl, rpages = profile_rows(p, True)
     return demo.render('PROFILE.md.in', backup_table=btbl,
+                       longest_scan=longest_scan_md(p),
                        restore_table=rtbl, backup_pages=bpages,
                        restore_pages=rpages,
                        anon_us=p.get('anon_us_per_page', '-'),
