@@ -1,13 +1,17 @@
 # TTM shrinker for Linux 6.12 - project entry points.  See README.md.
 TTMH := tools/ttmh
 
-.PHONY: demo test check bench tree export kunit vm deps selftest clean distclean
+.PHONY: demo test test-drivers check bench tree export kunit vm deps selftest clean distclean
 
 demo:
 	@$(TTMH) demo
 
 test:
 	@$(TTMH) test
+
+# Real drivers (i915, xe, qxl, bochs), series vs base; not part of "test".
+test-drivers:
+	@$(TTMH) test-drivers
 
 check:
 	@$(TTMH) check

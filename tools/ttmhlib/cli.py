@@ -16,6 +16,9 @@
   demo       the main job: the shrinker and the 6.12 path side by side
   bench      the benchmark: each backup backend of the shrinker vs
              anonymous-memory reclaim, side by side (disk and zram swap)
+  test-drivers  real drivers (i915 mock selftests, xe KUnit, qxl, bochs)
+             on a kernel of the series and one of the base, compared;
+             build/logs/results-drivers.json (not part of "test")
 
 Everything lives under build/ (ignored by git).  Every long step prints its
 stage and elapsed time, keeps a full log under build/logs/, and prints the
@@ -27,8 +30,8 @@ import dataclasses
 import os
 import sys
 
-from . import (bench, check, demo, deps, kbuild, kunit, logscan, proc,
-               results, selftest, series, vm)
+from . import (bench, check, demo, deps, drivers, kbuild, kunit, logscan,
+               proc, results, selftest, series, vm)
 
 
 def cmd_selftest(args):
@@ -141,6 +144,17 @@ def main():
                                    'instead of the runs\' own (e.g. '
                                    'scn-busy,scn-evict)')
     add('check', check.main, 'per-patch checks')
+    p = add('test-drivers', drivers.main,
+            'real drivers, series vs base (not part of test)')
+    p.add_argument('--runs', help='comma-separated driver runs (known: %s)'
+                   % ', '.join(r.name for r in vm.DRIVER_RUNS))
+    p.add_argument('--kernels', default=','.join(drivers.KERNELS),
+                   help='series, base or both (default %(default)s; the '
+                   'comparison needs both)')
+    p.add_argument('--cpus', type=int, help='vCPUs for every VM run')
+    p.add_argument('--shell', action='store_true',
+                   help='boot the first run on the first kernel to a '
+                   'shell')
     p = add('demo', demo.main, 'the demonstration')
     p.add_argument('--report-only', action='store_true')
     p = add('bench', bench.main, 'the benchmark')

@@ -32,6 +32,11 @@ class VmRun:
     #                                own shrinker, 0 the 6.12 path
     profile: str = 'full'          # 'debug': scenarios sized for KASAN/TCG
     cmdline: str = ''
+    # Extra qemu arguments (a display device for make test-drivers); the
+    # runs above have none, and their qemu command lines do not change.
+    qemu_args: Tuple[str, ...] = ()
+    # The kernel's name in the logs, if not the VM kernel of "debug".
+    variant: str = ''
 
     def kernel_cmdline(self):
         return ' '.join(filter(None, [
@@ -123,6 +128,27 @@ TEST_RUNS = ('kunit', 'debug-scenarios', 'debug-insert', 'scenarios', 'noswap',
              'driver-noswap', 'driver-swapfull', 'zram')
 
 
+# The runs of "make test-drivers" (tools/ttmhlib/drivers.py), on the
+# drivers kernel (config/drivers.config) of the series and of the base:
+# not in RUNS, and not part of "make test".  i915's mock selftests and
+# xe's KUnit suites need no GPU; qxl and bochs are qemu's own display
+# devices, whose dumb buffers the dumb-bo client pushes past TTM's page
+# limit of half the RAM: 320 MiB on 512 MiB, of 4 MiB buffers.
+DRIVER_RUNS = (
+    VmRun('i915_mock', ('drv-i915-mock',), ram=1024, swap=0, timeout=2400,
+          variant='x86-drivers'),
+    VmRun('xe_kunit', ('drv-xe-kunit',), ram=1024, swap=0, timeout=900,
+          variant='x86-drivers'),
+    VmRun('qxl', ('drv-dumb-bo',), timeout=1200, variant='x86-drivers',
+          cmdline='ttmh.driver=qxl ttmh.dumb_mib=320',
+          qemu_args=('-vga', 'qxl')),
+    VmRun('bochs', ('drv-dumb-bo',), timeout=1200, variant='x86-drivers',
+          cmdline='ttmh.driver=bochs ttmh.drm_name=bochs-drm '
+                  'ttmh.dumb_mib=320',
+          qemu_args=('-vga', 'none', '-device', 'bochs-display')),
+)
+
+
 # --------------------------------------------------------------------------
 # kernel, userspace, initramfs
 
@@ -194,6 +220,7 @@ def qemu_cmd(run, kernel, disk, console, chan, shell=False):
     cmd = ['qemu-system-x86_64', '-m', str(run.ram), '-smp', str(run.cpus),
            '-kernel', kernel.image, '-initrd', kernel.initramfs,
            '-no-reboot', '-drive', 'file=%s,if=virtio,format=raw' % disk]
+    cmd += list(run.qemu_args)
     if shell:
         cmd += ['-nographic', '-serial', 'mon:stdio']
     else:
@@ -250,7 +277,9 @@ def boot(run, kernel, tag=None):
             os.unlink(p)
     cmd = qemu_cmd(run, kernel, disk, console, chan)
     proc.say('VM run %s (%s kernel, %d vCPUs, %d MiB RAM, %d MiB %s swap; '
-             'log: %s)' % (run.name, kbuild.variant_of(run.debug), run.cpus,
+             'log: %s)' % (run.name,
+                           run.variant or kbuild.variant_of(run.debug),
+                           run.cpus,
                            run.ram, run.swap, run.swapdev, proc.rel(console)))
     follow = Follower(chan, run.name)
     t = time.time()
