@@ -655,14 +655,7 @@ def run_one(run, kernel, which):
         lines = []
     extra, summary = analyse(run, ch, lines, tree_of(which), which)
     rec.cases += extra
-    if timed_out:
-        rec.fail('timed out after %ds while running %s' % (
-            run.timeout, ch.running() or 'no test (boot or teardown)'))
-    clock = ch.facts.get('clock')
-    if clock is None:
-        rec.fail('the guest reported no clocksource')
-    elif clock in settings.COARSE_CLOCKS:
-        rec.fail('clocksource is %s: guest times are tick counts' % clock)
+    vm.check_run_facts(rec, run, ch, timed_out)
     summary['splats'] = len(logscan.scan_lines(lines))
     logscan.check_run(rec, console)
     if rec.problems or any(c.status == 'FAIL' for c in rec.cases):

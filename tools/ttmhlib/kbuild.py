@@ -116,8 +116,14 @@ def vm_kernel(debug, name=None):
     name = name or variant
     frags = [os.path.join(settings.CONFIG, f) for f in VARIANTS[variant]]
     bdir = configure(name, frags)
+    return build_kernel(name, bdir)
+
+
+def build_kernel(name, bdir, tree=None):
+    """Build the configured kernel in @bdir (bzImage and modules) and
+    install its modules into bdir/modroot. Returns @bdir."""
     env = proc.ccache_env()
-    make = make_cmd(bdir)
+    make = make_cmd(bdir, tree=tree)
     log = os.path.join(settings.LOGS, 'build-%s.log' % name)
     proc.run(make + ['bzImage', 'modules'], log=log, env=env,
              stage='%s: build kernel' % name)
@@ -193,14 +199,4 @@ def drivers_kernel(name, tree):
     bdir = configure(name, frags, strict=False, tree=tree)
     check_config(os.path.join(bdir, '.config'), frags,
                  known=kconfig_symbols(tree))
-    env = proc.ccache_env()
-    make = make_cmd(bdir, tree=tree)
-    log = os.path.join(settings.LOGS, 'build-%s.log' % name)
-    proc.run(make + ['bzImage', 'modules'], log=log, env=env,
-             stage='%s: build kernel' % name)
-    mods = os.path.join(bdir, 'modroot')
-    shutil.rmtree(mods, ignore_errors=True)
-    proc.run(make + ['INSTALL_MOD_PATH=' + mods, 'INSTALL_MOD_STRIP=1',
-                     'modules_install'], log=log + '.modinst', env=env,
-             stage='%s: modules_install' % name)
-    return bdir
+    return build_kernel(name, bdir, tree=tree)

@@ -340,6 +340,18 @@ def kunit_cases(ch, console, rec):
             rec.fail('suite %s: %s' % (suite, e))
 
 
+def check_run_facts(rec, run, ch, timed_out):
+    """Fail @rec for a timeout, and for a guest clock that cannot time
+    anything (none reported, or a tick counter)."""
+    if timed_out:
+        rec.fail('timed out after %ds while running %s' % (
+            run.timeout, ch.running() or 'no test (boot or teardown)'))
+    clock = ch.facts.get('clock')
+    if clock is None:
+        rec.fail('the guest reported no clocksource')
+    elif clock in settings.COARSE_CLOCKS:
+        rec.fail('clocksource is %s: guest times are tick counts' % clock)
+
 def run_vm(run, kernel):
     ch, console, secs, timed_out = boot(run, kernel)
     rec = results.Run('vm-' + run.name, 'vm', proc.rel(console),
@@ -353,14 +365,7 @@ def run_vm(run, kernel):
     rec.problems += problems
     if ch.ktap or 'ttm-kunit' in run.tests:
         kunit_cases(ch, console, rec)
-    if timed_out:
-        rec.fail('timed out after %ds while running %s' % (
-            run.timeout, ch.running() or 'no test (boot or teardown)'))
-    clock = ch.facts.get('clock')
-    if clock is None:
-        rec.fail('the guest reported no clocksource')
-    elif clock in settings.COARSE_CLOCKS:
-        rec.fail('clocksource is %s: guest times are tick counts' % clock)
+    check_run_facts(rec, run, ch, timed_out)
     logscan.check_run(rec, console)
     if rec.problems or any(c.status == 'FAIL' for c in rec.cases):
         print(proc.tail(console, 30))
