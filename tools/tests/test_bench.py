@@ -181,6 +181,37 @@ class Compute(unittest.TestCase):
         self.assertIn('page-cluster 0', text)
         self.assertIn('insert, validate path', text)
 
+    def test_readahead(self):
+        # The ra arm's lines are the pc arm's with the other setting key:
+        # made from bench-disk's pc lines (page-cluster 0 -> readahead 0,
+        # 3 -> 1024 KiB).
+        with open(os.path.join(LOGS, 'bench-disk.chan'),
+                  errors='replace') as f:
+            lines = f.read().splitlines(True)
+        extra = [re.sub(r'page_cluster=0', 'readahead_kb=0',
+                        re.sub(r'page_cluster=3', 'readahead_kb=1024',
+                               ln.replace('TTMH-BENCH pc ',
+                                          'TTMH-BENCH ra ')))
+                 for ln in lines if 'TTMH-BENCH pc ' in ln]
+        end = next(i for i, ln in enumerate(lines) if 'BENCH-INFO' in ln
+                   or 'TTMH-END' in ln)
+        ch = channel.parse(lines[:end] + extra + lines[end:])
+        r = bench.compute(bench.parse(ch), BOTH)
+        ref = computed('disk')
+        self.assertEqual(sorted(r['readahead']), ['0', '1024'])
+        self.assertEqual(r['readahead']['0'], ref['page_cluster']['0'])
+        self.assertEqual(r['readahead']['1024'], ref['page_cluster']['3'])
+        # The experiment's arms count in no figure of the rounds.
+        for k in ('shrink_ratio', 'restore_ratio', 'scan_max_ms'):
+            self.assertEqual(r['backends']['insert'][k],
+                             ref['backends']['insert'][k])
+        self.assertEqual(ref['readahead'], {})
+        text = bench.pc_table(r['readahead'], bench.RA_HEAD)
+        self.assertIn('readahead 1024 KiB', text)
+        self.assertIn('copy, CPU fault path', text)
+        self.assertEqual(bench.pc_table(ref['readahead'], bench.RA_HEAD),
+                         '(not run)')
+
     def test_zram_run(self):
         r = computed('zram')
         self.assertEqual(r['setup']['swapdev'], 'zram')

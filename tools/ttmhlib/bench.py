@@ -109,13 +109,20 @@ def gauge(key):
 # --------------------------------------------------------------------------
 # what runs, and how long it takes
 
+# The experiments after the rounds: their arm, and the key of the setting
+# each row carries (vm.page-cluster; ttm.restore_readahead_kb).
+EXPERIMENTS = {'pc': 'page_cluster', 'ra': 'readahead_kb'}
+EXPERIMENTS_ARMS = tuple(EXPERIMENTS)
+
+
 @dataclasses.dataclass(frozen=True)
 class Cfg:
     """One boot of guest/tests/bench: its ttmh.* command line."""
     reps: int = 3
     mib: int = 256
     backends: Tuple[str, ...] = BACKENDS
-    arms: Tuple[str, ...] = ('swap', 'churn', 'pressure', 'many', 'pc')
+    arms: Tuple[str, ...] = ('swap', 'churn', 'pressure', 'many', 'pc',
+                             'ra')
     pc_mib: int = 128
     pc_reps: int = 1
 
@@ -159,8 +166,10 @@ def estimate(cfg):
     if 'many' in has:
         rnd += nb * EST['many']
     pc = 0
-    if 'pc' in has:
-        pc = cfg.pc_reps * 2 * (1 + 2 * nb) * swap_arm_seconds(cfg.pc_mib)
+    for exp in ('pc', 'ra'):
+        if exp in has:
+            pc += cfg.pc_reps * 2 * (1 + 2 * nb) * swap_arm_seconds(
+                cfg.pc_mib)
     return round(EST['boot'] + cfg.reps * rnd + pc + EST['end'])
 
 
@@ -246,7 +255,7 @@ def backend_of(arm, d):
     copy for the arms of objects and none for the others."""
     if 'backend' in d:
         return d['backend']
-    if arm in ('swap', 'pc'):
+    if arm in ('swap',) + EXPERIMENTS_ARMS:
         return 'none' if d.get('kind') == 'anon' else 'copy'
     if arm == 'pressure':
         return 'none' if d.get('kind') == 'anon' else 'copy'
@@ -334,7 +343,7 @@ def intdict(d):
 def arm_name(arm, d):
     """"swap kind=bo-fault rep=2", to name an arm in a failure."""
     return ' '.join([arm] + ['%s=%s' % (k, d[k]) for k in (
-        'kind', 'shrink', 'rep', 'page_cluster') if k in d])
+        'kind', 'shrink', 'rep', 'page_cluster', 'readahead_kb') if k in d])
 
 
 def compute(p, want=None):
@@ -351,7 +360,7 @@ def compute(p, want=None):
     lost = {b: 0 for b in ['anon'] + want}
     inserted = {b: {} for b in want}
     fallback = {b: {} for b in want}
-    pc = {}
+    exps = {arm: {} for arm in EXPERIMENTS_ARMS}
 
     def bucket(b):
         b = 'anon' if b == 'none' else b
@@ -394,7 +403,7 @@ def compute(p, want=None):
 
     for arm, d in rows:
         b = backend_of(arm, d)
-        if arm in ('swap', 'pc'):
+        if arm in ('swap',) + EXPERIMENTS_ARMS:
             kind, rep = d.get('kind', '?'), d.get('rep')
             out, back = num(d.get('out_mib')), num(d.get('back_mib'))
             hog_s, base = num(d.get('hog_s')), hog0.get(rep)
@@ -407,10 +416,10 @@ def compute(p, want=None):
             restore = None
             if back and vs and rvs is not None and vs > rvs:
                 restore = back / (vs - rvs)
-            if arm == 'pc':
+            if arm in EXPERIMENTS:
                 key = 'anon' if kind == 'anon' else '%s.%s' % (b, kind)
-                pc.setdefault(d.get('page_cluster', '?'), {}).setdefault(
-                    key, []).append(restore)
+                exps[arm].setdefault(d.get(EXPERIMENTS[arm], '?'),
+                                     {}).setdefault(key, []).append(restore)
                 continue
             group = 'anon' if kind == 'anon' else 'bo'
             if out and hog_s and base is not None and hog_s > base:
@@ -522,7 +531,8 @@ def compute(p, want=None):
             'failures': fails['anon'],
             'counters': deltas.get('anon', {}),
         },
-        'page_cluster': page_cluster(pc, want),
+        'page_cluster': page_cluster(exps['pc'], want),
+        'readahead': page_cluster(exps['ra'], want),
         'setup': intdict(setup),
         'pages_lost': sum(lost.values()),
     }
@@ -577,7 +587,9 @@ def best_backend(res_b):
 
 
 def page_cluster(pc, want):
-    """{page_cluster: {arm: stats, ..., 'ratios': {backend.kind: r}}}."""
+    """{setting: {arm: stats, ..., 'ratios': {backend.kind: r}}}: an
+    experiment's restore arms per setting (page_cluster or
+    readahead_kb)."""
     out = {}
     for val, arms in pc.items():
         st = {k: stats(v) for k, v in arms.items()}
@@ -700,20 +712,23 @@ def table(res):
     return '\n'.join(out)
 
 
+RA_HEAD = 'readahead %s KiB'
+
 PC_ROWS = [('anonymous swap-in', 'anon')] + [
     ('%s, %s' % (b, path), '%s.%s' % (b, kind))
     for b in BACKENDS for kind, path in (('bo-fault', 'CPU fault path'),
                                          ('bo-validate', 'validate path'))]
 
 
-def pc_table(pc):
-    """The page-cluster experiment: restore MiB/s and ratio to anonymous
-    swap-in per setting."""
+def pc_table(pc, head='page-cluster %s'):
+    """An experiment (page-cluster, or with head 'readahead %s KiB' the
+    restore's readahead): restore MiB/s and ratio to anonymous swap-in per
+    setting."""
     if not pc:
         return '(not run)'
     vals = sorted(pc, key=lambda v: (len(v), v))
     out = ['%-30s ' % 'restore MiB/s (ratio to anon)' +
-           ' '.join('%22s' % ('page-cluster %s' % v) for v in vals)]
+           ' '.join('%22s' % (head % v) for v in vals)]
     for label, key in PC_ROWS:
         if not any(pc[v].get(key) for v in vals):
             continue
@@ -843,6 +858,7 @@ def results_md(res, cmd='make bench'):
         best_why=best_why(res), tbl=table(res),
         zram_tbl=table(z) if z else '(not run: --no-zram)',
         pc_tbl=pc_table(res.get('page_cluster')),
+        ra_tbl=pc_table(res.get('readahead'), RA_HEAD),
         zram_pc_tbl=pc_table(z.get('page_cluster')) if z else '(not run)',
         scans=', '.join('%s %s' % (n, bk[n].get('scan_count', 0))
                         for n in names),
@@ -1154,6 +1170,8 @@ def write_docs(res, docs=None):
     if res.get('zram'):
         print('\nzram:\n' + table(res['zram']))
     print('\nvm.page-cluster:\n' + pc_table(res.get('page_cluster')))
+    print('\nttm.restore_readahead_kb:\n' +
+          pc_table(res.get('readahead'), RA_HEAD))
     os.makedirs(docs, exist_ok=True)
     with open(os.path.join(docs, 'results.json'), 'w') as f:
         json.dump(res, f, indent=2, sort_keys=True)
