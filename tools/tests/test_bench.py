@@ -415,6 +415,35 @@ class Profile(unittest.TestCase):
         self.assertEqual(bench.parse_profile(log, 'rprof')['alloc_ns'],
                          2582118400)
 
+    def test_tail(self):
+        # A BENCH-INFO line of a kernel with the per-step maxima and the
+        # anonymous yardstick (the line format of debugfs ttm/shrinker).
+        line = ('BENCH-INFO ttm/shrinker: shrinkable_pages 0 scans 9 mprof '
+                'copy_alloc_max_ns 21677117 copy_max_ns 1278310 '
+                'insert_max_ns 0 aprof anon_batch_max_ns 30500000 '
+                'anon_batch_max_folios 32 anon_batches 4000 '
+                'anon_batches_over_10ms 7 anon_batches_over_5ms 30 '
+                'anon_folios 128000 sprof scan_max_ns 22716787 cpu_ns 1 '
+                'prof copy_ns 5\n')
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, 'console.log')
+            with open(log, 'w') as f:
+                f.write(line)
+            raw = {t: bench.parse_profile(log, t) for t in bench.PROFILE_TAGS}
+        self.assertEqual(raw['mprof'], {'copy_alloc_max_ns': 21677117,
+                                        'copy_max_ns': 1278310,
+                                        'insert_max_ns': 0})
+        self.assertEqual(raw['aprof']['anon_batches_over_10ms'], 7)
+        self.assertEqual(raw['sprof']['scan_max_ns'], 22716787)
+        md = bench.tail_md({'raw_info': raw})
+        self.assertIn("the copy's shmem page allocation 21.677 ms; the copy "
+                      "1.278 ms.", md)
+        self.assertNotIn('insertion', md)           # 0: not timed
+        self.assertIn('its longest shrink_folio_list() call took 30.500 ms '
+                      'for 32 folios; 7 of its 4000 calls (128000 folios) '
+                      'took over 10 ms, 30 over 5 ms.', md)
+        self.assertIn('predates', bench.tail_md({}))
+
     def test_profile_md(self):
         d = bench.counter_deltas(bench.parse(chan('profile')).counters)
         p = {'backends': {b: bench.profile_figures(d[b]) for b in BOTH},

@@ -932,7 +932,15 @@ SHRINKER_KEYS = ('shrinkable_pages', 'purgeable_pages', 'swap_avail_pages',
                  'scans', 'scan_max_us', 'purged_pages', 'backed_up_pages',
                  'restored_pages', 'failures', 'deferred_pages',
                  'writeback_pending_pages', 'writeback_pending_max_pages',
-                 'writeback_pages', 'device', 'prof', 'rprof', 'sprof')
+                 'writeback_pages', 'device', 'prof', 'rprof', 'sprof',
+                 'mprof', 'aprof')
+
+
+# The profile's debugfs lines: per-step totals of backup (prof) and
+# restore (rprof), the longest scan (sprof), per-step maxima (mprof), and
+# the kernel's own reclaim of anonymous memory (aprof: its
+# shrink_folio_list() calls), the yardstick of the scan tail.
+PROFILE_TAGS = ('prof', 'rprof', 'sprof', 'mprof', 'aprof')
 
 
 def parse_profile(log, tag):
@@ -1021,7 +1029,7 @@ def run_profile(args, res, kernel=None):
                                      ).items() if count(v) is not None}
     out = {'backends': {}, 'seconds': round(rec.seconds),
            'raw_info': {t: parse_profile(rec_log(rec), t)
-                        for t in ('prof', 'rprof', 'sprof')}}
+                        for t in PROFILE_TAGS}}
     for b in cfg.backends:
         out['backends'][b] = profile_figures(deltas.get(b, {}), last)
     if not any(p['pages'] for p in out['backends'].values()):
@@ -1102,6 +1110,40 @@ def longest_scan_md(p):
                                                           0)))
 
 
+MPROF = (('copy_alloc_max_ns', "the copy's shmem page allocation"),
+          ('copy_max_ns', 'the copy'),
+          ('insert_max_ns', 'an insertion (shmem_insert_folio())'),
+          ('charge_max_ns', 'its memcg charge'),
+          ('pagecache_max_ns', 'its page cache insertion'),
+          ('acct_max_ns', 'its block accounting'),
+          ('lru_max_ns', 'its LRU addition'))
+
+
+def tail_md(p):
+    """Where the longest single steps of the profile run went (debugfs
+    "mprof"), and the same measure of the kernel's own anonymous reclaim
+    in the same run (debugfs "aprof"): its longest shrink_folio_list()
+    call, and how many took over 10 and 5 ms."""
+    raw = p.get('raw_info') or {}
+    mp, ap = raw.get('mprof') or {}, raw.get('aprof') or {}
+    out = []
+    if mp:
+        out.append('Longest single step of a page backup: ' + '; '.join(
+            '%s %.3f ms' % (label, mp[k] / 1e6) for k, label in MPROF
+            if mp.get(k)) + '.')
+    if ap.get('anon_batches'):
+        out.append(
+            "The kernel's own reclaim of anonymous memory in the same run: "
+            'its longest shrink_folio_list() call took %.3f ms for %d '
+            'folios; %d of its %d calls (%d folios) took over 10 ms, %d '
+            'over 5 ms.' % (
+                ap.get('anon_batch_max_ns', 0) / 1e6,
+                ap.get('anon_batch_max_folios', 0),
+                ap.get('anon_batches_over_10ms', 0), ap['anon_batches'],
+                ap.get('anon_folios', 0), ap.get('anon_batches_over_5ms', 0)))
+    return ' '.join(out) or '(no record: the profile kernel predates it)'
+
+
 def profile_md(p):
     if not p or 'backends' not in p:
         return ''
@@ -1109,6 +1151,7 @@ def profile_md(p):
     rtbl, rpages = profile_rows(p, True)
     return demo.render('PROFILE.md.in', backup_table=btbl,
                        longest_scan=longest_scan_md(p),
+                       tail=tail_md(p),
                        restore_table=rtbl, backup_pages=bpages,
                        restore_pages=rpages,
                        anon_us=p.get('anon_us_per_page', '-'),
