@@ -903,8 +903,10 @@ STEP_LABELS = {
     'finish_plug': 'submit the plugged writeback (`blk_finish_plug()`), '
                    'per page backed up (not in the total)',
     'restore_alloc': 'allocate the TTM page (`ttm_pool_alloc_page()`)',
-    'restore_read': 'read the shmem page back (`shmem_read_folio()`: '
-                    'swap-in, with readahead, if written out)',
+    'restore_readahead': 'start the reads of the next window '
+                         '(`shmem_readahead_swap()`), per page restored',
+    'restore_read': 'read the shmem page back (`shmem_get_folio()`: '
+                    'swap-in, or wait for the read ahead, if written out)',
     'restore_copy': 'copy the content',
     'restore_drop': 'drop the shmem pages (`shmem_truncate_range()`), per '
                     'page restored',
@@ -1278,6 +1280,15 @@ def main(args):
     runs = plan(args)
     text, total = estimate_text(args)
     proc.say('bench: estimated time\n' + text)
+    if not args.no_profile:
+        # Before the runs, not after them: the profile kernel is the
+        # series with tools/bench-profile.patch, which a change to the
+        # series may have left behind.
+        try:
+            series.git('apply', '--check', PROFILE_PATCH)
+        except proc.Failure as e:
+            proc.die('bench: tools/bench-profile.patch does not apply to '
+                     'build/linux (refresh it, or --no-profile): %s' % e)
     kernel = vm.prepare(False)
     res, recs, secs = None, [], {}
     for what, run, cfg in runs:
