@@ -1,7 +1,7 @@
 # TTM shrinker for Linux 6.12 - project entry points.  See README.md.
 TTMH := tools/ttmh
 
-.PHONY: demo test test-drivers check bench tree export kunit vm deps selftest clean distclean
+.PHONY: demo test test-drivers check bench deb tree export kunit vm deps selftest clean distclean
 
 demo:
 	@$(TTMH) demo
@@ -15,6 +15,11 @@ test-drivers:
 
 check:
 	@$(TTMH) check
+
+# Installable linux-image/linux-headers packages (Debian's configuration)
+# for testing on real hardware; not part of "test".
+deb:
+	@$(TTMH) deb
 
 bench:
 	@$(TTMH) bench

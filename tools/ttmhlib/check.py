@@ -11,8 +11,24 @@ in series order:
   - one incremental W=1 C=1 x86_64 build: sparse and the extra warnings
     run on what the patch made recompile, and nothing is new over the
     same files on the base;
-  - the UML KUnit kernel builds.
+  - the UML KUnit kernel builds;
+  - every driver that selects DRM_TTM (config/check-drivers.config:
+    amdgpu, radeon, nouveau, i915, xe, qxl, bochs, vboxvideo, vmwgfx,
+    hibmc and loongson, the last two with COMPILE_TEST) builds its TTM
+    glue with W=1 (build/out/x86-check-drivers): every object of those
+    drivers whose source includes a <drm/ttm/...> header, plus every
+    driver source the patch touched; nothing new over the base.
+The base and the last patch build all of drivers/gpu/drm/ in that
+configuration with W=1 C=1 (sparse), and the last must add no warning.
 At the end the GPU documentation is built again and must add no warning.
+
+checkpatch's "does MAINTAINERS need updating?" (FILE_PATH_CHANGES) is
+ignored for a patch whose new files all fall under an existing
+MAINTAINERS entry of theirs (scripts/get_maintainer.pl names a list
+other than linux-kernel@vger.kernel.org alone).
+
+--drivers-only runs only the driver builds of the base and of the last
+patch: the quick answer to "do all TTM drivers still build?".
 The tree is returned to the commit or branch it was on, whatever happens.
 Exits non-zero if any patch fails anything.
 """
@@ -38,11 +54,42 @@ def debian_env():
     return env
 
 
+DRIVER_DIRS = ('drivers/gpu/drm/amd/amdgpu', 'drivers/gpu/drm/radeon',
+               'drivers/gpu/drm/nouveau', 'drivers/gpu/drm/i915',
+               'drivers/gpu/drm/xe', 'drivers/gpu/drm/qxl',
+               'drivers/gpu/drm/tiny', 'drivers/gpu/drm/vboxvideo',
+               'drivers/gpu/drm/vmwgfx', 'drivers/gpu/drm/hisilicon/hibmc',
+               'drivers/gpu/drm/loongson', 'drivers/gpu/drm/vttm')
+TTM_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]drm/ttm/', re.M)
+
+
+def new_files(patch):
+    with open(patch, errors='replace') as f:
+        text = f.read()
+    return re.findall(r'^diff --git a/\S+ b/(\S+)\nnew file mode', text,
+                      re.M)
+
+
+def maintained(path):
+    """Whether an existing MAINTAINERS entry covers @path: a list other
+    than LKML's (which get_maintainer.pl gives every file)."""
+    r = subprocess.run(['perl', os.path.join(TREE,
+                                             'scripts/get_maintainer.pl'),
+                        '--no-git', '--no-git-fallback', '--no-rolestats',
+                        '--no-n', '-f', path], cwd=TREE,
+                       capture_output=True, text=True, env=debian_env())
+    lists = [ln for ln in r.stdout.split('\n') if '@' in ln]
+    return any('linux-kernel@vger.kernel.org' not in ln for ln in lists)
+
+
 def checkpatch(patch):
-    r = subprocess.run(['perl', os.path.join(TREE, 'scripts/checkpatch.pl'),
-                        '--strict', '--no-summary', '-q', '--show-types',
-                        patch], cwd=TREE, capture_output=True, text=True,
-                       env=debian_env())
+    cmd = ['perl', os.path.join(TREE, 'scripts/checkpatch.pl'), '--strict',
+           '--no-summary', '-q', '--show-types']
+    added = new_files(patch)
+    if added and all(maintained(f) for f in added):
+        cmd += ['--ignore', 'FILE_PATH_CHANGES']
+    r = subprocess.run(cmd + [patch], cwd=TREE, capture_output=True,
+                       text=True, env=debian_env())
     out = (r.stdout + r.stderr).strip()
     return out if (r.returncode or out) else ''
 
@@ -92,6 +139,61 @@ def x86_check_build(tag, last=False):
     return rc, log
 
 
+def drivers_config(last):
+    frags = [os.path.join(settings.CONFIG, f) for f in
+             kbuild.VARIANTS['x86'] + ['check-drivers.config']]
+    return kbuild.configure('x86-check-drivers', frags, always=True,
+                            strict=last)
+
+
+def glue_objects(touched):
+    """The objects of the TTM drivers whose source includes a TTM header,
+    and those of the driver sources @touched, that this configuration
+    builds (those the full build of the base made)."""
+    bdir = os.path.join(settings.OUT, 'x86-check-drivers')
+    srcs = set(f for f in touched if f.endswith('.c') and
+               f.startswith(DRIVER_DIRS))
+    for d in DRIVER_DIRS:
+        for root, _, files in os.walk(os.path.join(TREE, d)):
+            for fn in files:
+                if not fn.endswith('.c'):
+                    continue
+                path = os.path.join(root, fn)
+                with open(path, errors='replace') as f:
+                    if TTM_INCLUDE.search(f.read()):
+                        srcs.add(os.path.relpath(path, TREE))
+    objs = []
+    for src in sorted(srcs):
+        obj = src[:-2] + '.o'
+        if os.path.exists(os.path.join(bdir, obj)):
+            objs.append(obj)
+    return objs
+
+
+def drivers_build(tag, last=False, full=False, touched=()):
+    """W=1 build of the TTM drivers: all of drivers/gpu/drm/ with sparse
+    if @full, else their TTM glue objects. Returns (rc, log, objects)."""
+    bdir = drivers_config(last)
+    log = os.path.join(settings.LOGS, 'check-%s-drivers.log' % tag)
+    if full:
+        targets, extra = ['drivers/gpu/drm/'], ['W=1', 'C=1']
+    else:
+        targets, extra = glue_objects(touched), ['W=1']
+    rc = proc.run(kbuild.make_cmd(bdir, extra=extra) + targets, log=log,
+                  env=proc.ccache_env(), check=False,
+                  stage='TTM drivers %s build (%s, %d targets)' % (
+                      'W=1 C=1' if full else 'W=1', tag, len(targets)))
+    return rc, log, targets
+
+
+def new_warnings(log, base_warn):
+    new = []
+    for path, msgs in sorted(warnings(log).items()):
+        for msg in sorted(msgs - base_warn.get(path, set())):
+            new.append('%s: %s' % (path, msg))
+    return new
+
+
 def uml_build(tag):
     bdir = os.path.join(settings.OUT, 'uml')
     if not os.path.exists(os.path.join(bdir, '.config')):
@@ -126,7 +228,19 @@ def htmldocs(tag):
     return out
 
 
-def check_patch(i, rev, name, base_warn, last):
+def check_drivers(tag, base_drv, last, touched=()):
+    problems = []
+    rc, log, _ = drivers_build(tag, last=last, full=last, touched=touched)
+    if rc:
+        problems.append('TTM drivers build failed:\n' + proc.tail(log, 20))
+    new = new_warnings(log, base_drv)
+    if new:
+        problems.append('new W=1%s warnings in the TTM drivers:\n  ' %
+                        (' C=1' if last else '') + '\n  '.join(new))
+    return problems
+
+
+def check_patch(i, rev, name, base_warn, base_drv, last):
     problems = []
     cp = checkpatch(os.path.join(settings.SERIES, name))
     if cp:
@@ -147,6 +261,7 @@ def check_patch(i, rev, name, base_warn, last):
     rc, log = uml_build(tag)
     if rc:
         problems.append('UML build failed:\n' + proc.tail(log, 20))
+    problems += check_drivers(tag, base_drv, last, touched_files(rev))
     return problems
 
 
@@ -166,6 +281,19 @@ def main(args):
     failures = []
     try:
         series.git('checkout', '-q', settings.BASE_TAG)
+        rc, log, _ = drivers_build('base', full=True)
+        if rc:
+            proc.die('the base\'s TTM drivers do not build (log: %s)' %
+                     proc.rel(log))
+        base_drv = warnings(log)
+        if args.drivers_only:
+            series.git('checkout', '-q', revs[-1])
+            problems = check_drivers('last', base_drv, True)
+            for p in problems:
+                print('  FAIL %s: %s' % (names[-1], p))
+            print('%d passed, %d failed' % (0 if problems else 1,
+                                              1 if problems else 0))
+            return 1 if problems else 0
         rc, log = x86_check_build('base')
         if rc:
             proc.die('the base does not build (log: %s)' % proc.rel(log))
@@ -174,7 +302,7 @@ def main(args):
         for i, (rev, name) in enumerate(zip(revs, names), 1):
             proc.say('[%d/%d] %s' % (i, len(revs), name))
             series.git('checkout', '-q', rev)
-            problems = check_patch(i, rev, name, base_warn,
+            problems = check_patch(i, rev, name, base_warn, base_drv,
                                    i == len(revs))
             for p in problems:
                 print('  FAIL %s: %s' % (name, p))

@@ -12,13 +12,16 @@
   test       selftest + kunit + vm; build/logs/results.json; the last line
              is "N passed, N failed"
   check      per-patch checks: checkpatch, kernel-doc, W=1 C=1 builds,
-             UML build, GPU documentation
+             UML build, every TTM driver's build, GPU documentation
+             (--drivers-only: the TTM drivers on the base and last patch)
   demo       the main job: the shrinker and the 6.12 path side by side
   bench      the benchmark: each backup backend of the shrinker vs
              anonymous-memory reclaim, side by side (disk and zram swap)
   test-drivers  real drivers (i915 mock selftests, xe KUnit, qxl, bochs)
              on a kernel of the series and one of the base, compared;
              build/logs/results-drivers.json (not part of "test")
+  deb        linux-image and linux-headers packages of the series, with
+             Debian's configuration, in build/deb (not part of "test")
 
 Everything lives under build/ (ignored by git).  Every long step prints its
 stage and elapsed time, keeps a full log under build/logs/, and prints the
@@ -30,8 +33,8 @@ import dataclasses
 import os
 import sys
 
-from . import (bench, check, demo, deps, drivers, kbuild, kunit, logscan,
-               proc, results, selftest, series, vm)
+from . import (bench, check, deb, demo, deps, drivers, kbuild, kunit,
+               logscan, proc, results, selftest, series, vm)
 
 
 def cmd_selftest(args):
@@ -143,7 +146,10 @@ def main():
                                    help='comma-separated guest tests, '
                                    'instead of the runs\' own (e.g. '
                                    'scn-busy,scn-evict)')
-    add('check', check.main, 'per-patch checks')
+    p = add('check', check.main, 'per-patch checks')
+    p.add_argument('--drivers-only', action='store_true',
+                   help='only build the TTM drivers, on the base and on '
+                   'the last patch')
     p = add('test-drivers', drivers.main,
             'real drivers, series vs base (not part of test)')
     p.add_argument('--runs', help='comma-separated driver runs (known: %s)'
@@ -155,6 +161,8 @@ def main():
     p.add_argument('--shell', action='store_true',
                    help='boot the first run on the first kernel to a '
                    'shell')
+    add('deb', deb.main, 'Debian packages of the patched kernel (Debian\'s '
+        'configuration; not part of test)')
     p = add('demo', demo.main, 'the demonstration')
     p.add_argument('--report-only', action='store_true')
     p = add('bench', bench.main, 'the benchmark')
