@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """make test-drivers, host side: the i915 mock selftest parse, the xe
 KTAP, the dumb-bo figures and the base/series comparison, on logs in
-tools/tests/logs/drivers-*.  Every one of those logs is SYNTHETIC: hand-
-made from the formats of i915 6.12, KUnit and userspace/dumb-bo.c (their
-first line says so), not recorded from a VM; "make test-drivers" has not
-been run yet.  The *-fail / *-optedin logs are bad data on purpose: the
-checks must fail on them, and the tests below assert that they do."""
+tools/tests/logs/drivers-*.  Those logs are SYNTHETIC, hand-made from the
+formats of i915 6.12, KUnit and userspace/dumb-bo.c (their first line
+says so), except drivers-i915-mock-recorded.log, recorded from the first
+"make test-drivers".  The *-fail / *-optedin logs are bad data on
+purpose: the checks must fail on them, and the tests below assert that
+they do."""
 
 import dataclasses
 import os
@@ -43,7 +44,7 @@ class I915Mock(unittest.TestCase):
     def test_every_selftest_passes(self):
         parsed = drivers.parse_i915_mock(lines('drivers-i915-mock-pass.log'))
         self.assertEqual(parsed['seed'], '0x1f2e3d4c')
-        cases, summary = drivers.i915_cases(parsed, I915_MOCK, '-25')
+        cases, summary = drivers.i915_cases(parsed, I915_MOCK, '-25', set())
         st = status(cases)
         self.assertEqual(st['i915_mock.selftests'], 'PASS', cases[-1])
         self.assertEqual({v for k, v in st.items()}, {'PASS'})
@@ -54,7 +55,7 @@ class I915Mock(unittest.TestCase):
     def test_failure_stops_the_run(self):
         # Bad data on purpose: "objects" fails with -EINVAL.
         parsed = drivers.parse_i915_mock(lines('drivers-i915-mock-fail.log'))
-        cases, summary = drivers.i915_cases(parsed, I915_MOCK, '-22')
+        cases, summary = drivers.i915_cases(parsed, I915_MOCK, '-22', set())
         st = status(cases)
         self.assertEqual(st['i915_mock.requests'], 'PASS')
         self.assertEqual(st['i915_mock.objects'], 'FAIL')
@@ -68,20 +69,22 @@ class I915Mock(unittest.TestCase):
     def test_module_and_console_must_agree(self):
         # The console shows a failure, the parameter claims success.
         parsed = drivers.parse_i915_mock(lines('drivers-i915-mock-fail.log'))
-        cases, _ = drivers.i915_cases(parsed, I915_MOCK, '-25')
+        cases, _ = drivers.i915_cases(parsed, I915_MOCK, '-25', set())
         whole = [c for c in cases if c.name == 'i915_mock.selftests'][0]
         self.assertEqual(whole.status, 'FAIL')
         self.assertIn('disagree', whole.detail)
         # No selftest line at all (a module that did not load).
         cases, _ = drivers.i915_cases(drivers.parse_i915_mock([]),
-                                      I915_MOCK, None)
+                                      I915_MOCK, None, set())
         self.assertEqual({c.status for c in cases}, {'FAIL'})
 
     def test_comparison(self):
         ok = drivers.i915_cases(drivers.parse_i915_mock(
-            lines('drivers-i915-mock-pass.log')), I915_MOCK, '-25')[1]
+            lines('drivers-i915-mock-pass.log')), I915_MOCK, '-25',
+            set())[1]
         bad = drivers.i915_cases(drivers.parse_i915_mock(
-            lines('drivers-i915-mock-fail.log')), I915_MOCK, '-22')[1]
+            lines('drivers-i915-mock-fail.log')), I915_MOCK, '-22',
+            set())[1]
         ok['splats'] = bad['splats'] = 0
         self.assertEqual(drivers.compare('i915_mock', ok, dict(ok)).status,
                          'PASS')
@@ -90,6 +93,56 @@ class I915Mock(unittest.TestCase):
         self.assertIn('mock_selftests=-25 on the base, -22', case.detail)
         self.assertEqual(drivers.compare('i915_mock', ok, None).status,
                          'FAIL')
+
+    SPLINTERED = ('i915_mock', 'intel_memory_region_mock_selftests/'
+                  'igt_mock_splintered_region: -22')
+
+    def test_known_failure_of_the_base(self):
+        # Recorded: 6.12.117's igt_mock_splintered_region fails (-EINVAL)
+        # and stops the run, with or without the series.
+        parsed = drivers.parse_i915_mock(
+            lines('drivers-i915-mock-recorded.log'))
+        cases, _ = drivers.i915_cases(parsed, I915_MOCK, '-22', set())
+        self.assertEqual(status(cases)['i915_mock.memory_region'], 'FAIL')
+        self.assertEqual(status(cases)['i915_mock.selftests'], 'FAIL')
+        cases, summary = drivers.i915_cases(parsed, I915_MOCK, '-22',
+                                            {self.SPLINTERED})
+        st = status(cases)
+        self.assertEqual({v for v in st.values()}, {'PASS'}, cases)
+        self.assertIn('known failure of the base', [
+            c for c in cases if c.name == 'i915_mock.memory_region'][0]
+            .detail)
+        self.assertEqual(summary['verdict'], '-22')
+
+    def test_known_failure_must_still_fail(self):
+        # Bad data on purpose: listed as known, but the run passed it.
+        parsed = drivers.parse_i915_mock(lines('drivers-i915-mock-pass.log'))
+        cases, _ = drivers.i915_cases(parsed, I915_MOCK, '-25',
+                                      {self.SPLINTERED})
+        whole = [c for c in cases if c.name == 'i915_mock.selftests'][0]
+        self.assertEqual(whole.status, 'FAIL')
+        self.assertIn('known failure did not fail', whole.detail)
+        # Another error than the known one is a failure.
+        other = [ln.replace('error -22', 'error -12') for ln in
+                 lines('drivers-i915-mock-recorded.log')]
+        cases, _ = drivers.i915_cases(drivers.parse_i915_mock(other),
+                                      I915_MOCK, '-12', {self.SPLINTERED})
+        self.assertEqual(status(cases)['i915_mock.memory_region'], 'FAIL')
+
+    def test_guest_verdict_of_a_known_failure(self):
+        guest = [results.Case('i915_mock', 'FAIL', None, 'mock_selftests=-22'),
+                 results.Case('i915_mock.unload', 'PASS', None, '')]
+        drivers.accept_known(guest, {'verdict': '-12',
+                                     'known': [self.SPLINTERED[1]]})
+        self.assertEqual(guest[0].status, 'FAIL')
+        drivers.accept_known(guest, {'verdict': '-22', 'known': []})
+        self.assertEqual(guest[0].status, 'FAIL')
+        drivers.accept_known(guest, {'verdict': '-22',
+                                     'known': [self.SPLINTERED[1]]})
+        self.assertEqual(guest[0].status, 'PASS')
+
+    def test_known_failures_file(self):
+        self.assertIn(self.SPLINTERED, drivers.known_failures())
 
     @unittest.skipUnless(HAVE_TREE, 'no build/linux: run "make tree"')
     def test_expected_list_is_the_trees(self):
@@ -215,7 +268,8 @@ class OneRun(unittest.TestCase):
     def test_i915_run(self):
         run = [r for r in vm.DRIVER_RUNS if r.name == 'i915_mock'][0]
         with self.boot('drivers-i915-series.chan',
-                       'drivers-i915-mock-pass.log'):
+                       'drivers-i915-mock-pass.log'), \
+                mock.patch.object(drivers, 'KNOWN_FAILURES', '/nonexistent'):
             rec, summary = drivers.run_one(run, None, 'series')
         self.assertEqual(rec.name, 'vm-drivers-series-i915_mock')
         self.assertEqual(rec.problems, [])
