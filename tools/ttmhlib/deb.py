@@ -30,7 +30,7 @@ import time
 
 from . import deps, kbuild, proc, series, settings
 
-PACKAGES = ['linux-config-6.12', 'dpkg-dev']
+PACKAGES = ['linux-config-6.12', 'dpkg-dev', 'debhelper']
 DEB_DIR = os.path.join(settings.BUILD, 'deb')
 LOCALVERSION = '-ttm'
 
