@@ -910,6 +910,10 @@ STEP_LABELS = {
     'restore_copy': 'copy the content',
     'restore_drop': 'drop the shmem pages (`shmem_truncate_range()`), per '
                     'page restored',
+    'restore_take': 'take the shmem page back (`shmem_take_folio()`: '
+                    'swap-in, or wait for the read ahead, if written out; '
+                    'off the LRU and the page cache, uncharged), per page '
+                    'restored',
 }
 # Steps timed per page that are not a part of each page's own time.
 NOT_IN_TOTAL = ('finish_plug',)
