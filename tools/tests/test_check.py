@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-"""make check's checkpatch rule for new files and its choice of TTM
-driver objects."""
+"""make check's checkpatch rule for new files, its choice of TTM driver
+objects, the objects it removes after kept base warnings, and the key
+those warnings are kept under."""
 
 import glob
 import os
@@ -66,6 +67,68 @@ class GlueObjects(unittest.TestCase):
         # qxl_kms.c neither (built objects only: the others are absent).
         self.assertEqual(got, ['drivers/gpu/drm/qxl/qxl_drv.o',
                                'drivers/gpu/drm/qxl/qxl_ttm.o'])
+
+
+
+def _object(bdir, obj, deps):
+    """An object and its kbuild .cmd file listing @deps (None: no .cmd)."""
+    path = os.path.join(bdir, obj)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, 'w').close()
+    if deps is None:
+        return
+    src, hdrs = deps[0], deps[1:]
+    with open(os.path.join(os.path.dirname(path),
+                           '.%s.cmd' % os.path.basename(path)), 'w') as f:
+        f.write('savedcmd_%s := ccache gcc -Wp,-MMD,x.o.d -c -o %s %s\n\n'
+                % (obj, obj, src))
+        f.write('source_%s := %s\n\n' % (obj, src))
+        f.write('deps_%s := \\\n' % obj)
+        for h in hdrs:
+            f.write('  %s \\\n    $(wildcard include/config/FOO) \\\n' % h)
+        f.write('\n%s: $(deps_%s)\n\n$(deps_%s):\n' % (obj, obj, obj))
+
+
+class ForgetAffected(unittest.TestCase):
+    def test_objects_with_a_changed_source_or_header_go(self):
+        tree = os.path.realpath(settings.TREE)
+        with tempfile.TemporaryDirectory(dir=settings.OUT) as bdir:
+            up = os.path.relpath(tree, bdir)
+            _object(bdir, 'd/a.o', [up + '/d/a.c',
+                                    up + '/include/drm/ttm/ttm_bo.h'])
+            _object(bdir, 'd/b.o', [tree + '/d/b.c', 'include/generated/x.h'])
+            _object(bdir, 'd/c.o', [up + '/d/c.c',
+                                    tree + '/include/linux/mm.h'])
+            _object(bdir, 'd/nocmd.o', None)
+            _object(bdir, 'e/d.o', [tree + '/e/d.c'])
+            n = check.forget_affected(bdir, {'include/drm/ttm/ttm_bo.h',
+                                             'd/b.c'}, 'd')
+            left = sorted(os.path.relpath(os.path.join(r, f), bdir)
+                          for r, _, fs in os.walk(bdir) for f in fs
+                          if f.endswith('.o'))
+        # a.o by a header (relative path), b.o by its source (absolute),
+        # nocmd.o since nothing says what it was built from; e/ is not
+        # under d/.
+        self.assertEqual(n, 3)
+        self.assertEqual(left, ['d/c.o', 'e/d.o'])
+
+
+@unittest.skipUnless(HAVE_TREE, 'no build/linux')
+class KeptBase(unittest.TestCase):
+    def test_kept_while_the_key_holds(self):
+        with tempfile.TemporaryDirectory() as bdir:
+            with open(os.path.join(bdir, '.config'), 'w') as f:
+                f.write('CONFIG_DRM_TTM=m\n')
+            warn = {'drivers/gpu/drm/x.c': {'unused variable', 'cast'}}
+            check.keep_base(bdir, check.DRIVERS_WHAT, warn, '/dev/null')
+            self.assertEqual(check.cached_base(bdir, check.DRIVERS_WHAT),
+                             warn)
+            # Other flags, or another .config: built again.
+            self.assertIsNone(check.cached_base(
+                bdir, check.DRIVERS_WHAT.replace(' C=1', '')))
+            with open(os.path.join(bdir, '.config'), 'a') as f:
+                f.write('CONFIG_DRM_XE=m\n')
+            self.assertIsNone(check.cached_base(bdir, check.DRIVERS_WHAT))
 
 
 if __name__ == '__main__':

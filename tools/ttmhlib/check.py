@@ -29,10 +29,23 @@ other than linux-kernel@vger.kernel.org alone).
 
 --drivers-only runs only the driver builds of the base and of the last
 patch: the quick answer to "do all TTM drivers still build?".
+
+The base's warnings are kept in its build directory, keyed by the base
+commit, the .config made on the base, the build's targets and flags, and
+the versions of gcc and sparse (.ttmh-base-<what>.json).  While the key
+holds, a later run takes them from there and does not build the base
+again: the base does not change, and neither do its warnings.  The series
+is then built from whatever state the directory is in, so first every
+object whose source or headers the series changes (the dependency lists
+kbuild keeps in its .cmd files) is removed: the first build after the
+base compiles, and sparse checks, each of them again, and no new warning
+can hide in an object left over from an earlier run.
 The tree is returned to the commit or branch it was on, whatever happens.
 Exits non-zero if any patch fails anything.
 """
 
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -170,6 +183,104 @@ def glue_objects(touched):
     return objs
 
 
+def forget_objects(bdir, under='drivers/gpu/drm'):
+    """Remove the objects of drivers/gpu/drm/ from @bdir, so that the next
+    build compiles (and sparse checks) every file again: a build resumed
+    after an interrupted one would otherwise report warnings only for what
+    it recompiled, and the base's list would be short.  ccache still
+    serves the compiler's part, with its warnings."""
+    n = 0
+    for root, _, files in os.walk(os.path.join(bdir, under)):
+        for fn in files:
+            if fn.endswith('.o'):
+                os.unlink(os.path.join(root, fn))
+                n += 1
+    return n
+
+
+def base_key(bdir, what):
+    """What the base's warnings in @bdir depend on: the base commit, its
+    .config, the build's @what (targets and flags), gcc and sparse."""
+    h = hashlib.sha256()
+    h.update(series.git('rev-parse', settings.BASE_TAG +
+                        '^{commit}').stdout.encode())
+    h.update(what.encode())
+    with open(os.path.join(bdir, '.config'), 'rb') as f:
+        h.update(f.read())
+    for tool in ('gcc', 'sparse'):
+        r = subprocess.run([tool, '--version'], capture_output=True)
+        h.update(r.stdout + r.stderr)
+    return h.hexdigest()
+
+
+def base_cache(bdir, what):
+    return os.path.join(bdir, '.ttmh-base-%s.json' % what.split()[0])
+
+
+def cached_base(bdir, what):
+    """The base's warnings kept in @bdir for this key, or None."""
+    try:
+        with open(base_cache(bdir, what)) as f:
+            kept = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if kept.get('key') != base_key(bdir, what):
+        return None
+    proc.say('base warnings (%s) kept from %s: not built again' %
+             (what, kept.get('date', '?')))
+    return {path: set(msgs) for path, msgs in kept['warnings'].items()}
+
+
+def keep_base(bdir, what, warn, log):
+    with open(base_cache(bdir, what), 'w') as f:
+        json.dump({'key': base_key(bdir, what), 'log': proc.rel(log),
+                   'date': proc.capture(['date', '-u', '+%F %T']).stdout
+                   .strip(),
+                   'warnings': {p: sorted(m) for p, m in warn.items()}},
+                  f, indent=1, sort_keys=True)
+
+
+def series_files(rev):
+    """The files that the series up to @rev changes, added or removes."""
+    return set(f for f in series.git(
+        'diff', '--name-only', settings.BASE_TAG, rev).stdout.split() if f)
+
+
+CMD_PATH = re.compile(r'^\s*(?:source_\S+ := )?(\S+\.[chS])\b', re.M)
+
+
+def forget_affected(bdir, changed, under=''):
+    """Remove the objects under @bdir/@under whose source or dependencies
+    (kbuild's .<object>.cmd files) include one of the @changed files, and
+    those that have no .cmd file.  Returns how many."""
+    n = 0
+    tree = os.path.realpath(settings.TREE)
+    seen = {}
+
+    def is_changed(dep):
+        if dep not in seen:
+            seen[dep] = os.path.relpath(os.path.realpath(
+                os.path.join(bdir, dep)), tree) in changed
+        return seen[dep]
+
+    for root, _, files in os.walk(os.path.join(bdir, under)):
+        names = set(files)
+        for fn in files:
+            if not fn.endswith('.o'):
+                continue
+            obj = os.path.join(root, fn)
+            cmd = os.path.join(root, '.%s.cmd' % fn)
+            affected = '.%s.cmd' % fn not in names
+            if not affected:
+                with open(cmd, errors='replace') as f:
+                    affected = any(is_changed(dep) for dep in
+                                   CMD_PATH.findall(f.read()))
+            if affected:
+                os.unlink(obj)
+                n += 1
+    return n
+
+
 def drivers_build(tag, last=False, full=False, touched=()):
     """W=1 build of the TTM drivers: all of drivers/gpu/drm/ with sparse
     if @full, else their TTM glue objects. Returns (rc, log, objects)."""
@@ -184,6 +295,55 @@ def drivers_build(tag, last=False, full=False, touched=()):
                   stage='TTM drivers %s build (%s, %d targets)' % (
                       'W=1 C=1' if full else 'W=1', tag, len(targets)))
     return rc, log, targets
+
+
+DRIVERS_WHAT = 'drivers drivers/gpu/drm/ W=1 C=1'
+X86_WHAT = 'x86 bzImage modules W=1 C=1'
+
+
+def base_drivers():
+    """The base's warnings in the TTM drivers' full build: kept, or built
+    from no objects. Returns (warnings, whether they were kept)."""
+    bdir = drivers_config(False)
+    warn = cached_base(bdir, DRIVERS_WHAT)
+    if warn is not None:
+        return warn, True
+    forget_objects(bdir)
+    rc, log, _ = drivers_build('base', full=True)
+    if rc:
+        proc.die('the base\'s TTM drivers do not build (log: %s)' %
+                 proc.rel(log))
+    warn = warnings(log)
+    keep_base(bdir, DRIVERS_WHAT, warn, log)
+    return warn, False
+
+
+def base_x86():
+    """The base's warnings in the x86_64 W=1 C=1 build: kept or built."""
+    bdir = kbuild.configure('x86-check', [os.path.join(
+        settings.CONFIG, f) for f in kbuild.VARIANTS['x86']],
+        always=True, strict=False)
+    warn = cached_base(bdir, X86_WHAT)
+    if warn is not None:
+        return warn, True
+    forget_objects(bdir, '')
+    rc, log = x86_check_build('base')
+    if rc:
+        proc.die('the base does not build (log: %s)' % proc.rel(log))
+    warn = warnings(log)
+    keep_base(bdir, X86_WHAT, warn, log)
+    return warn, False
+
+
+def forget_series(last):
+    """After kept base warnings: remove every object the series affects
+    from both build directories (see the module's documentation)."""
+    changed = series_files(last)
+    for name in ('x86-check', 'x86-check-drivers'):
+        bdir = os.path.join(settings.OUT, name)
+        if os.path.isdir(bdir):
+            n = forget_affected(bdir, changed)
+            proc.say('%s: %d objects the series affects removed' % (name, n))
 
 
 def new_warnings(log, base_warn):
@@ -281,12 +441,10 @@ def main(args):
     failures = []
     try:
         series.git('checkout', '-q', settings.BASE_TAG)
-        rc, log, _ = drivers_build('base', full=True)
-        if rc:
-            proc.die('the base\'s TTM drivers do not build (log: %s)' %
-                     proc.rel(log))
-        base_drv = warnings(log)
+        base_drv, kept = base_drivers()
         if args.drivers_only:
+            if kept:
+                forget_series(revs[-1])
             series.git('checkout', '-q', revs[-1])
             problems = check_drivers('last', base_drv, True)
             for p in problems:
@@ -294,10 +452,9 @@ def main(args):
             print('%d passed, %d failed' % (0 if problems else 1,
                                               1 if problems else 0))
             return 1 if problems else 0
-        rc, log = x86_check_build('base')
-        if rc:
-            proc.die('the base does not build (log: %s)' % proc.rel(log))
-        base_warn = warnings(log)
+        base_warn, kept_x86 = base_x86()
+        if kept or kept_x86:
+            forget_series(revs[-1])
         base_docs = htmldocs('base')
         for i, (rev, name) in enumerate(zip(revs, names), 1):
             proc.say('[%d/%d] %s' % (i, len(revs), name))
