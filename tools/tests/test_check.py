@@ -92,7 +92,7 @@ def _object(bdir, obj, deps):
 class ForgetAffected(unittest.TestCase):
     def test_objects_with_a_changed_source_or_header_go(self):
         tree = os.path.realpath(settings.TREE)
-        with tempfile.TemporaryDirectory(dir=settings.OUT) as bdir:
+        with tempfile.TemporaryDirectory() as bdir:
             up = os.path.relpath(tree, bdir)
             _object(bdir, 'd/a.o', [up + '/d/a.c',
                                     up + '/include/drm/ttm/ttm_bo.h'])
