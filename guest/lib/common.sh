@@ -128,6 +128,10 @@ shrinker_stat() {
 #                         scenarios (busy, pipelined, caching, dmabuf,
 #                         pinned, evict): MIB; debug: MIB / 4, a
 #                         multiple of 8, at least 16
+#   sized drop MIB        the objects of scn-drop: MIB; debug: 8 (the
+#                         small debug VM is short of memory after the
+#                         scenarios before it, and reclaim would take
+#                         them first)
 #   sized content PCT     the objects of scn-content: PCT% of RAM; debug:
 #                         32 MiB (under MemAvailable: each pass over
 #                         more than that would push every object out
@@ -137,7 +141,7 @@ sized() (
 	case "$p:$1" in
 	full:overcommit | full:idle | full:hog | full:content)
 		echo $(($2 * $(mem_mib) / 100)) ;;
-	full:object | full:calls | full:paths)
+	full:object | full:calls | full:paths | full:drop)
 		echo "$2" ;;
 	debug:paths)
 		n=$(($2 / 4 / 8 * 8))
@@ -163,6 +167,8 @@ sized() (
 		echo $(($2 / 32)) ;;
 	debug:content)
 		echo 32 ;;
+	debug:drop)
+		echo 8 ;;
 	*)
 		echo "sized: unknown size $1" >&2
 		exit 1 ;;
