@@ -21,7 +21,9 @@
              on a kernel of the series and one of the base, compared;
              build/logs/results-drivers.json (not part of "test")
   deb        linux-image and linux-headers packages of the series, with
-             Debian's configuration, in build/deb (not part of "test")
+             Debian's configuration, in build/deb, then installed with
+             dpkg -i in a Debian root and booted in qemu;
+             build/logs/results-deb.json (not part of "test")
 
 Everything lives under build/ (ignored by git).  Every long step prints its
 stage and elapsed time, keeps a full log under build/logs/, and prints the
@@ -161,8 +163,17 @@ def main():
     p.add_argument('--shell', action='store_true',
                    help='boot the first run on the first kernel to a '
                    'shell')
-    add('deb', deb.main, 'Debian packages of the patched kernel (Debian\'s '
-        'configuration; not part of test)')
+    p = add('deb', deb.main, 'Debian packages of the patched kernel '
+            '(Debian\'s configuration; not part of test), installed in a '
+            'Debian root and booted')
+    p.add_argument('--no-boot', action='store_true',
+                   help='build the packages only')
+    p.add_argument('--boot-only', action='store_true',
+                   help='install and boot the packages built for this '
+                   'series, build nothing')
+    p.add_argument('--debs', nargs='+', metavar='DEB',
+                   help='install and boot these packages instead (e.g. '
+                   'Debian\'s own kernel, as a control)')
     p = add('demo', demo.main, 'the demonstration')
     p.add_argument('--report-only', action='store_true')
     p = add('bench', bench.main, 'the benchmark')

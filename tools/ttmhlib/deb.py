@@ -19,6 +19,9 @@ and xe in to the shrinker, and amdgpu.ttm_shrinker=0 opts amdgpu out.
 Built from build/linux (the series as exported, make tree) in
 build/out/deb-<arch>, with ccache. kbuild's bindeb-pkg leaves the
 packages next to the build directory; they are moved to build/deb/.
+Then the linux-image and linux-headers packages are installed in a
+Debian 12 root with dpkg -i and booted in qemu (debboot.py): --no-boot
+skips that, --boot-only does only that, --debs checks other packages.
 Not part of make test: it builds several thousand modules.
 """
 
@@ -28,7 +31,7 @@ import shutil
 import subprocess
 import time
 
-from . import deps, kbuild, proc, series, settings
+from . import debboot, deps, kbuild, proc, series, settings
 
 PACKAGES = ['linux-config-6.12', 'dpkg-dev', 'debhelper']
 DEB_DIR = os.path.join(settings.BUILD, 'deb')
@@ -72,26 +75,43 @@ def configure(bdir, arch):
             proc.die('deb: %s=%s, want %s' % (opt, have.get(opt), want))
 
 
-def main(args):
-    deps.ensure(PACKAGES)
+def version():
+    return '6.12.117-1+ttm%d' % len(series.patch_names())
+
+
+def built_debs(ver):
+    """The linux-image and linux-headers packages of version ver in
+    build/deb/: what the README has testers install."""
+    debs = sorted(glob.glob(os.path.join(DEB_DIR, 'linux-image-*_%s_*.deb'
+                                         % ver)) +
+                  glob.glob(os.path.join(DEB_DIR, 'linux-headers-*_%s_*.deb'
+                                         % ver)))
+    if not any('linux-image' in os.path.basename(d) for d in debs):
+        proc.die('deb: no linux-image package of %s in %s (make deb first)'
+                 % (ver, proc.rel(DEB_DIR)))
+    return debs
+
+
+def build(args):
+    """Configure and build; return the packages made."""
     series.ensure_tree(force=args.force)
     arch = debian_arch()
     bdir = os.path.join(settings.OUT, 'deb-' + arch)
     configure(bdir, arch)
-    version = '6.12.117-1+ttm%d' % len(series.patch_names())
+    ver = version()
     log = os.path.join(settings.LOGS, 'deb-build.log')
     start = time.monotonic()
     proc.run(kbuild.make_cmd(bdir) + [
-        'bindeb-pkg', 'KDEB_PKGVERSION=' + version,
+        'bindeb-pkg', 'KDEB_PKGVERSION=' + ver,
         'KBUILD_BUILD_USER=ttm-shrinker', 'KBUILD_BUILD_HOST=ttmh'],
         log=log, env=proc.ccache_env(),
-        stage='deb: make bindeb-pkg (%s)' % version)
+        stage='deb: make bindeb-pkg (%s)' % ver)
     took = time.monotonic() - start
     os.makedirs(DEB_DIR, exist_ok=True)
     debs = []
     for path in glob.glob(os.path.join(settings.OUT, '*.deb')):
         if LOCALVERSION + '_' in os.path.basename(path) or \
-                '%s' % version in os.path.basename(path):
+                '%s' % ver in os.path.basename(path):
             dest = os.path.join(DEB_DIR, os.path.basename(path))
             shutil.move(path, dest)
             debs.append(dest)
@@ -104,4 +124,20 @@ def main(args):
     proc.say('deb: %d packages in %s, built in %d min:\n  %s' % (
         len(debs), proc.rel(DEB_DIR), took // 60,
         '\n  '.join(os.path.basename(d) for d in sorted(debs))))
-    return 0
+    return built_debs(ver)
+
+
+def main(args):
+    """tools/ttmh deb: build the packages, then install and boot them
+    (debboot.py); --boot-only and --debs skip the build."""
+    deps.ensure(PACKAGES + ([] if args.no_boot else debboot.PACKAGES))
+    if args.debs:
+        debs = [os.path.abspath(d) for d in args.debs]
+    elif args.boot_only:
+        series.ensure_tree(force=args.force)
+        debs = built_debs(version())
+    else:
+        debs = build(args)
+    if args.no_boot:
+        return 0
+    return 1 if debboot.check(debs) else 0
