@@ -191,9 +191,7 @@ def check(debs):
     cases, problems = channel.verdict(ch, list(run.tests), timed_out)
     rec.cases += cases
     rec.problems += problems
-    if timed_out:
-        rec.fail('timed out after %ds while running %s' % (
-            run.timeout, ch.running() or 'no test (boot or teardown)'))
+    vm.check_run_facts(rec, run, ch, timed_out)
     logscan.check_run(rec, console)
     if rec.problems or any(c.status == 'FAIL' for c in rec.cases):
         print(proc.tail(console, 30))
