@@ -12,7 +12,8 @@ have changed:
   - LOCALVERSION "-ttm", so that the kernel installs next to Debian's and
     GRUB offers both.
 Modules are signed with a key made for this build (Debian's signing key is
-Debian's), so Secure Boot must be off, or the key enrolled, to boot it.
+Debian's) and the kernel image is not signed, so Secure Boot must be off
+to boot it, unless the tester signs it and enrolls the key (README).
 Every TTM driver is a module as in Debian; the series opts amdgpu, i915
 and xe in to the shrinker, and amdgpu.ttm_shrinker=0 opts amdgpu out.
 
