@@ -35,8 +35,8 @@ import dataclasses
 import os
 import sys
 
-from . import (bench, check, deb, demo, deps, drivers, kbuild, kunit,
-               logscan, proc, results, selftest, series, vm)
+from . import (bench, ccbench, check, deb, demo, deps, drivers, kbuild,
+               kunit, logscan, proc, results, selftest, series, vm)
 
 
 def cmd_selftest(args):
@@ -174,6 +174,11 @@ def main():
     p.add_argument('--debs', nargs='+', metavar='DEB',
                    help='install and boot these packages instead (e.g. '
                    'Debian\'s own kernel, as a control)')
+    p = add('ccache-bench', ccbench.main, 'ccache\'s depend mode against '
+            'its default, cold (needs tools/ttmh kunit first)')
+    p.add_argument('--rounds', type=int, default=2)
+    p.add_argument('--step', type=int, default=12,
+                   help='every STEP-th C file (default %(default)s)')
     p = add('demo', demo.main, 'the demonstration')
     p.add_argument('--report-only', action='store_true')
     p = add('bench', bench.main, 'the benchmark')

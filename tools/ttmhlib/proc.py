@@ -49,6 +49,11 @@ def ccache_env(env=None):
     env.setdefault('CCACHE_NOHASHDIR', 'true')
     env.setdefault('CCACHE_MAXSIZE', '20G')
     env.setdefault('CCACHE_COMPILERCHECK', 'content')
+    # On a miss, hash the headers of kbuild's dependency file rather than
+    # preprocess once more: a cold compile takes about a quarter less
+    # (tools/ttmh ccache-bench; README).
+    if 'CCACHE_NODEPEND' not in env:
+        env.setdefault('CCACHE_DEPEND', 'true')
     env['KBUILD_BUILD_TIMESTAMP'] = settings.KERNEL_TIMESTAMP
     env['KBUILD_BUILD_USER'] = 'ttmh'
     env['KBUILD_BUILD_HOST'] = 'ttmh'
