@@ -5,7 +5,9 @@ run it boots, and the verdict on a recorded channel.
 deb-control-6.1.chan is RECORDED (its first line says so): the boot check
 run on Debian's own 6.1 kernel package (tools/ttmh deb --debs), a kernel
 without the series. It must fail exactly the checks of what the series
-adds, and pass the rest: that is the check made to fail on purpose."""
+adds, and pass the rest: that is the check made to fail on purpose.
+deb-ttm69.chan is the same check on make deb's own packages (69 patches),
+recorded: every check passes."""
 
 import os
 import unittest
@@ -80,6 +82,23 @@ class Control(unittest.TestCase):
         for n in ('deb.release', 'deb.signed', 'deb.qxl', 'deb.bochs',
                   'deb.load.amdgpu', 'deb.load.i915'):
             self.assertEqual(got[n], 'PASS', n)
+
+
+class Ours(unittest.TestCase):
+    """make deb's own packages (69 patches): every check passes."""
+
+    def test_every_check_passes(self):
+        ch = channel.read(os.path.join(LOGS, 'deb-ttm69.chan'))
+        cases, problems = channel.verdict(ch, ['deb-check'])
+        self.assertEqual(problems, [])
+        got = {c.name: c.status for c in cases}
+        self.assertEqual(len(got), 13)
+        self.assertEqual(sorted(n for n, s in got.items() if s != 'PASS'),
+                         [])
+        # The same checks the control ran, so that both are comparable.
+        control = channel.verdict(channel.read(
+            os.path.join(LOGS, 'deb-control-6.1.chan')), ['deb-check'])[0]
+        self.assertEqual(sorted(got), sorted(c.name for c in control))
 
 
 if __name__ == '__main__':
