@@ -429,6 +429,46 @@ static int bo_probe_sigbus(int fd, struct bo *bo)
 }
 
 /*
+ * Mark the last @purgeable of the @count objects purgeable (madvise
+ * DONTNEED). Returns how many the driver reported lost at once: one whose
+ * content only a backup held is purged when marked.
+ */
+static unsigned int mark_purgeable(int fd, unsigned int count,
+				   unsigned int purgeable)
+{
+	unsigned int i, lost = 0;
+
+	for (i = count - (purgeable < count ? purgeable : count); i < count; i++) {
+		struct drm_vttm_madvise m = { .handle = bos[i].handle,
+					      .madv = VTTM_MADV_DONTNEED };
+
+		xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
+		bos[i].purgeable = 1;
+		lost += !m.retained;
+	}
+	return lost;
+}
+
+/* This client's backed-up memory (fdinfo vttm-backed-up-memory), or -1. */
+static long long backed_up_kib(int fd)
+{
+	static const char key[] = "vttm-backed-up-memory:";
+	long long kib = -1;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, sizeof(key) - 1))
+			kib = strtoll(line + sizeof(key) - 1, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
+/*
  * Verify every object against generation @gen, add the counts of each
  * object to @per (if not NULL, one tally per object) and print the verify
  * line. Returns 1 if everything verified (purged objects as zeroes).
@@ -948,6 +988,11 @@ static void usage(FILE *f)
 "                    4 KiB remainder modulo 2 MiB (THP/2 MiB orders)\n"
 "  --seed S          content seed (default 1)\n"
 "  --purgeable K     mark the last K objects purgeable\n"
+"  --late-purgeable  (with --hold and --purgeable) mark them on the first\n"
+"                    SIGUSR1 instead, print \"VTTM-WORK marked ...\" (how\n"
+"                    many were reported lost at once, the client's\n"
+"                    backed-up KiB before and after), verify on the next\n"
+"                    SIGUSR1\n"
 "  --pin K           pin the first K objects\n"
 "  --hold            print \"VTTM-WORK ready pid=P\", verify on SIGUSR1\n"
 "  --rewrite N       (implies --hold) N cycles: on SIGUSR1, rewrite every\n"
@@ -984,9 +1029,9 @@ static void usage(FILE *f)
 "                    self-test ok=N missed=M\", exit 0 if M is 0; with\n"
 "                    --anon, no device needed; --hold waits for SIGUSR1\n"
 "                    before verifying\n"
-"Output lines (key=value): VTTM-WORK created, ready, rewritten, verify\n"
-"(pages intact purged_bos purged_sigbus verify_s restore_s signals eintr\n"
-"enomem gen stale foreign zero other), mismatch, reverify, stats,\n"
+"Output lines (key=value): VTTM-WORK created, ready, marked, rewritten,\n"
+"verify (pages intact purged_bos purged_sigbus verify_s restore_s signals\n"
+"eintr enomem gen stale foreign zero other), mismatch, reverify, stats,\n"
 "gpu-loop, dmabuf-child, kmap, self-test. A purged object must raise\n"
 "SIGBUS when read; one that does not is a mismatch of class\n"
 "purged-no-sigbus.\n");
@@ -1004,6 +1049,7 @@ enum {
 	OPT_CACHING,
 	OPT_DMABUF,
 	OPT_KMAP,
+	OPT_LATE_PURGEABLE,
 };
 
 int main(int argc, char **argv)
@@ -1035,6 +1081,7 @@ int main(int argc, char **argv)
 		{ "caching", required_argument, NULL, OPT_CACHING },
 		{ "dmabuf", required_argument, NULL, OPT_DMABUF },
 		{ "kmap", required_argument, NULL, OPT_KMAP },
+		{ "late-purgeable", no_argument, NULL, OPT_LATE_PURGEABLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int count = 4, purgeable = 0, pin = 0, rewrite = 0, i, cycle;
@@ -1043,7 +1090,7 @@ int main(int argc, char **argv)
 	int anon = 0, do_churn = 0, reverify = 0, free_verified = 0;
 	int odd_sizes = 0, do_self_test = 0, size_given = 0, good = 1;
 	unsigned int dmabuf = 0, kmap = 0;
-	int do_gpu_loop = 0;
+	int do_gpu_loop = 0, late_purgeable = 0;
 	struct gpu_loop gl = { 0 };
 	struct dmabuf_child child = { 0 };
 	uint32_t gen = 0;
@@ -1100,6 +1147,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DMABUF: dmabuf = strtoul(optarg, NULL, 0); break;
 		case OPT_KMAP: kmap = strtoul(optarg, NULL, 0); break;
+		case OPT_LATE_PURGEABLE: late_purgeable = 1; break;
 		default:
 			usage(stderr);
 			return 2;
@@ -1116,6 +1164,10 @@ int main(int argc, char **argv)
 	if (do_self_test && (purgeable || free_verified || do_churn || rewrite ||
 			     reverify)) {
 		fprintf(stderr, "vttm-work: --self-test: not with --purgeable, --free-verified, --churn, --rewrite or --reverify\n");
+		return 2;
+	}
+	if (late_purgeable && (!purgeable || !hold || anon || rewrite)) {
+		fprintf(stderr, "vttm-work: --late-purgeable needs --purgeable and --hold, not --anon or --rewrite\n");
 		return 2;
 	}
 	if (!size) {
@@ -1180,13 +1232,8 @@ int main(int argc, char **argv)
 
 		xioctl(fd, DRM_IOCTL_VTTM_PIN, &p, "pin");
 	}
-	for (i = count - (purgeable < count ? purgeable : count); i < count; i++) {
-		struct drm_vttm_madvise m = { .handle = bos[i].handle,
-					      .madv = VTTM_MADV_DONTNEED };
-
-		xioctl(fd, DRM_IOCTL_VTTM_MADVISE, &m, "madvise");
-		bos[i].purgeable = 1;
-	}
+	if (!late_purgeable)
+		mark_purgeable(fd, count, purgeable);
 	printf("VTTM-WORK created bos=%u mib=%llu fill_s=%.2f kib=%llu\n", count,
 	       (unsigned long long)(total >> 20), now_s() - t,
 	       (unsigned long long)(total >> 10));
@@ -1204,6 +1251,16 @@ int main(int argc, char **argv)
 
 	if (hold) {
 		printf("VTTM-WORK ready pid=%d\n", getpid());
+		fflush(stdout);
+		wait_usr1();
+	}
+	if (late_purgeable) {
+		long long kib = backed_up_kib(fd);
+		unsigned int lost = mark_purgeable(fd, count, purgeable);
+
+		printf("VTTM-WORK marked purgeable=%u lost=%u backed_up_kib=%lld after_kib=%lld\n",
+		       purgeable < count ? purgeable : count, lost, kib,
+		       backed_up_kib(fd));
 		fflush(stdout);
 		wait_usr1();
 	}

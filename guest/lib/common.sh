@@ -324,6 +324,20 @@ rewrite_holder() {
 	done
 }
 
+# mark_holder OUT [PID]: let the holder PID (default $holder), started
+# with --late-purgeable, mark its purgeable objects: SIGUSR1, then wait
+# until OUT has "VTTM-WORK marked". Sets: mline, that line. Returns 1 if
+# it died before.
+# shellcheck disable=SC2034 # the documented output variable
+mark_holder() {
+	kill -USR1 "${2:-$holder}" 2>/dev/null || return 1
+	while ! grep -q "^VTTM-WORK marked " "$1"; do
+		kill -0 "${2:-$holder}" 2>/dev/null || return 1
+		sleep 1
+	done
+	mline=$(grep "^VTTM-WORK marked " "$1")
+}
+
 # finish_holder OUT [PID]: let the holder PID (default $holder) verify,
 # wait for it and copy OUT to the console. Sets: holdrc (its exit status,
 # 137 if killed), vline (its last "VTTM-WORK verify" line: with --rewrite,
