@@ -311,17 +311,23 @@ start_holder() {
 	done
 }
 
+# signal_holder OUT LINE PID: SIGUSR1 to the holder PID, then wait until
+# OUT has a line that starts with LINE. Returns 1 if it died before.
+signal_holder() {
+	kill -USR1 "$3" 2>/dev/null || return 1
+	while ! grep -q "^$2" "$1"; do
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 1
+	done
+}
+
 # rewrite_holder OUT GEN [PID]: let the holder PID (default $holder),
 # started with --rewrite, write generation GEN into its objects: SIGUSR1,
 # then wait until OUT has "VTTM-WORK rewritten gen=GEN" (for GEN > 1, the
 # same signal first verifies generation GEN - 1). Returns 1 if it died
 # before.
 rewrite_holder() {
-	kill -USR1 "${3:-$holder}" 2>/dev/null || return 1
-	while ! grep -q "^VTTM-WORK rewritten gen=$2 " "$1"; do
-		kill -0 "${3:-$holder}" 2>/dev/null || return 1
-		sleep 1
-	done
+	signal_holder "$1" "VTTM-WORK rewritten gen=$2 " "${3:-$holder}"
 }
 
 # mark_holder OUT [PID]: let the holder PID (default $holder), started
@@ -330,11 +336,7 @@ rewrite_holder() {
 # it died before.
 # shellcheck disable=SC2034 # the documented output variable
 mark_holder() {
-	kill -USR1 "${2:-$holder}" 2>/dev/null || return 1
-	while ! grep -q "^VTTM-WORK marked " "$1"; do
-		kill -0 "${2:-$holder}" 2>/dev/null || return 1
-		sleep 1
-	done
+	signal_holder "$1" "VTTM-WORK marked " "${2:-$holder}" || return 1
 	mline=$(grep "^VTTM-WORK marked " "$1")
 }
 
