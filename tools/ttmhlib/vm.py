@@ -71,7 +71,8 @@ DRIVER_PATHS = ('scn-busy', 'scn-pipelined', 'scn-caching', 'scn-dmabuf',
 ON_PURPOSE = ('scn-drop',)
 SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
              'scn-pressure-swap', 'scn-stop', 'scn-interrupt', 'scn-inject',
-             'scn-fuzz', 'scn-thp', 'scn-memcg') + DRIVER_PATHS + ON_PURPOSE
+             'scn-fuzz', 'scn-thp', 'scn-memcg', 'scn-frag') + DRIVER_PATHS + \
+    ON_PURPOSE
 # With vttm's own shrinker: the paths where the shrinker, not the driver,
 # makes the difference (busy and pinned objects, WC/UC pages left to its
 # worker, importers' mappings, eviction under pressure, the race fuzzer).
@@ -79,7 +80,7 @@ DRIVER_SHRINKER_PATHS = ('scn-busy', 'scn-caching', 'scn-dmabuf',
                          'scn-pinned', 'scn-evict', 'scn-race-fuzz')
 DEBUG_SCENARIOS = ('scn-content', 'scn-overcommit', 'scn-pressure-mlock',
                    'scn-stop', 'scn-interrupt', 'scn-inject',
-                   'scn-fuzz') + DRIVER_PATHS + ON_PURPOSE
+                   'scn-fuzz', 'scn-frag') + DRIVER_PATHS + ON_PURPOSE
 
 # The kernel command line of the runs with the insert backend.
 INSERT = 'ttm.backup_backend=insert ttmh.backend=insert'
